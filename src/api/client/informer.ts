@@ -1,0 +1,180 @@
+/**
+ * Informer: list + watch into a local cache with add/update/delete handlers, as client-go's shared
+ * informer. A watch that ends is resumed from the last seen resourceVersion; a 410 (history too
+ * old) triggers a relist whose differences are delivered as ordinary events.
+ */
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { ApiClient, Watch } from '../client.js';
+import type { KubeObject, WatchEvent } from '../types.js';
+import { ApiError } from '../errors.js';
+
+export interface InformerHandlers<T extends KubeObject> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  clock: Clock;
+  /** Delay before re-establishing a failed list or watch. */
+  retryMs?: number;
+  onError?(err: Error): void;
+}
+
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name ?? '';
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private synced = false;
+  private stopped = true;
+  private watchHandle: Watch | undefined;
+  private retry: TimerHandle | undefined;
+  private lastResourceVersion = '';
+  private syncWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly client: ApiClient,
+    readonly resource: string,
+    private readonly opts: InformerOptions,
+  ) {}
+
+  addHandlers(h: InformerHandlers<T>): void {
+    this.handlers.push(h);
+    // Late subscribers see the current state, as with client-go's AddEventHandler.
+    if (this.synced) for (const obj of this.cache.values()) h.onAdd?.(obj);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.retry?.cancel();
+    this.watchHandle?.stop();
+    this.watchHandle = undefined;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  size(): number {
+    return this.cache.size;
+  }
+
+  private async relist(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const list = await this.client.list<T>(this.resource, {
+        namespace: this.opts.namespace,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+      });
+      if (this.stopped) return;
+      this.replace(list.items);
+      this.lastResourceVersion = list.metadata.resourceVersion;
+      if (!this.synced) {
+        this.synced = true;
+        for (const w of this.syncWaiters.splice(0)) w();
+      }
+      this.startWatch();
+    } catch (err) {
+      this.opts.onError?.(err as Error);
+      this.scheduleRetry(() => void this.relist());
+    }
+  }
+
+  private startWatch(): void {
+    if (this.stopped) return;
+    this.watchHandle = this.client.watch<T>(
+      this.resource,
+      {
+        namespace: this.opts.namespace,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        resourceVersion: this.lastResourceVersion,
+        allowWatchBookmarks: true,
+      },
+      {
+        onEvent: (ev) => this.apply(ev),
+        onClose: (err) => {
+          this.watchHandle = undefined;
+          if (this.stopped) return;
+          if (err instanceof ApiError && (err.reason === 'Expired' || err.reason === 'Gone')) {
+            void this.relist();
+          } else {
+            if (err) this.opts.onError?.(err);
+            this.scheduleRetry(() => this.startWatch());
+          }
+        },
+      },
+    );
+  }
+
+  private apply(ev: WatchEvent<T>): void {
+    const rv = ev.object.metadata?.resourceVersion;
+    if (rv) this.lastResourceVersion = rv;
+    if (ev.type === 'BOOKMARK') return;
+    const key = objectKey(ev.object);
+    const old = this.cache.get(key);
+    if (ev.type === 'DELETED') {
+      this.cache.delete(key);
+      for (const h of this.handlers) h.onDelete?.(ev.object);
+      return;
+    }
+    this.cache.set(key, ev.object);
+    if (old) for (const h of this.handlers) h.onUpdate?.(old, ev.object);
+    else for (const h of this.handlers) h.onAdd?.(ev.object);
+  }
+
+  /** Makes the cache equal to `items`, telling handlers about each difference. */
+  private replace(items: T[]): void {
+    const seen = new Set<string>();
+    for (const obj of items) {
+      const key = objectKey(obj);
+      seen.add(key);
+      const old = this.cache.get(key);
+      this.cache.set(key, obj);
+      if (!old) for (const h of this.handlers) h.onAdd?.(obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) for (const h of this.handlers) h.onUpdate?.(old, obj);
+    }
+    for (const [key, old] of [...this.cache]) {
+      if (seen.has(key)) continue;
+      this.cache.delete(key);
+      for (const h of this.handlers) h.onDelete?.(old);
+    }
+  }
+
+  private scheduleRetry(fn: () => void): void {
+    if (this.stopped) return;
+    this.retry?.cancel();
+    this.retry = this.opts.clock.setTimeout(fn, this.opts.retryMs ?? 1000);
+  }
+}

@@ -1,0 +1,56 @@
+/** `kemu up FILE`: validate, start the cluster, write kubeconfig and status, run until a signal. */
+import { resolve } from 'node:path';
+import { loadTopologyFile, formatDiagnostic } from '../topology/load.js';
+import { Cluster } from '../lab/cluster.js';
+import { fromTopology } from '../lab/from-topology.js';
+import { kubeconfigYaml, writeFileAtomic } from '../lab/kubeconfig.js';
+import { RealClock } from '../util/clock.js';
+import { createProgress, defaultProgressMode } from '../util/progress.js';
+
+export interface UpOptions {
+  apiPort?: number;
+  kubeconfig: string;
+  statusFile?: string;
+  speed?: number;
+  json?: boolean;
+}
+
+export async function upCommand(file: string, opts: UpOptions): Promise<number> {
+  const progress = createProgress(defaultProgressMode(Boolean(opts.json)));
+  const loaded = await loadTopologyFile(file);
+  if (!loaded.ok) {
+    for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    return 1;
+  }
+  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed });
+  const cluster = new Cluster(config, new RealClock(), progress);
+  const kubeconfig = resolve(opts.kubeconfig);
+  try {
+    await cluster.start();
+    await writeFileAtomic(kubeconfig, kubeconfigYaml(config.name, cluster.apiUrl()));
+    if (opts.statusFile) {
+      await writeFileAtomic(resolve(opts.statusFile), JSON.stringify(await cluster.status(kubeconfig), null, 2) + '\n');
+    }
+  } catch (err) {
+    progress.warn((err as Error).message);
+    await cluster.stop();
+    return 1;
+  }
+  const rel = opts.kubeconfig;
+  progress.info(
+    `\nkemu cluster "${config.name}" is up: ${config.nodes.length} nodes, API at ${cluster.apiUrl()}\n` +
+      `  kubectl --kubeconfig ${rel} get nodes,pods,svc -o wide\n` +
+      `  export KUBECONFIG=${kubeconfig}   # then plain kubectl works\n` +
+      `Press Ctrl-C to stop.`,
+    { api: cluster.apiUrl(), kubeconfig },
+  );
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  const phase = progress.phase('Stopping');
+  await cluster.stop();
+  phase.done();
+  return 0;
+}

@@ -1,0 +1,90 @@
+/**
+ * Every timer and timestamp in kemu goes through a Clock, so tests can advance time by hand and
+ * `timing.speed` can compress minutes of Kubernetes behaviour into seconds.
+ */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Runs `fn` once after `ms` milliseconds. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Runs `fn` every `ms` milliseconds until cancelled. */
+  setInterval(fn: () => void, ms: number): TimerHandle;
+}
+
+export class RealClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref?.();
+    return { cancel: () => clearTimeout(t) };
+  }
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const t = setInterval(fn, Math.max(1, ms));
+    t.unref?.();
+    return { cancel: () => clearInterval(t) };
+  }
+}
+
+interface FakeTimer {
+  id: number;
+  at: number;
+  every: number | undefined;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/** A clock that only moves when the test says so. Timers fire in due order during `advance`. */
+export class FakeClock implements Clock {
+  private current: number;
+  private timers: FakeTimer[] = [];
+  private nextId = 1;
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.add(fn, Math.max(0, ms), undefined);
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.add(fn, Math.max(1, ms), Math.max(1, ms));
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, in order. */
+  advance(ms: number): void {
+    const target = this.current + ms;
+    for (;;) {
+      const due = this.timers
+        .filter((t) => !t.cancelled && t.at <= target)
+        .sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (!due) break;
+      this.current = due.at;
+      if (due.every !== undefined) due.at += due.every;
+      else due.cancelled = true;
+      due.fn();
+    }
+    this.timers = this.timers.filter((t) => !t.cancelled);
+    this.current = target;
+  }
+
+  pendingTimers(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+
+  private add(fn: () => void, ms: number, every: number | undefined): TimerHandle {
+    const timer: FakeTimer = { id: this.nextId++, at: this.current + ms, every, fn, cancelled: false };
+    this.timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+}

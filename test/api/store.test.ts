@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { MemoryStore } from '../../src/api/store/memory.js';
+import type { StoreEvent } from '../../src/api/store/store.js';
+import type { KubeObject } from '../../src/api/types.js';
+import { isKemuError } from '../../src/util/errors.js';
+
+const pod = (name: string, ns = 'default', extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns, ...extra },
+  spec: { containers: [] },
+});
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return isKemuError(err) ? err.code : 'not-a-kemu-error';
+  }
+  return undefined;
+}
+
+describe('MemoryStore', () => {
+  it('hands out one monotonic resourceVersion across resources', () => {
+    const s = new MemoryStore();
+    const a = s.create('pods', pod('a'));
+    const b = s.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'b', namespace: 'default' }, spec: {} });
+    const a2 = s.update('pods', a.object);
+    expect(b.resourceVersion).to.equal(a.resourceVersion + 1);
+    expect(a2.resourceVersion).to.equal(b.resourceVersion + 1);
+    expect(a2.object.metadata.resourceVersion).to.equal(String(a2.resourceVersion));
+  });
+
+  it('stores frozen objects with their JSON computed once', () => {
+    const s = new MemoryStore();
+    const stored = s.create('pods', pod('a'));
+    expect(Object.isFrozen(stored.object.metadata)).to.equal(true);
+    expect(JSON.parse(stored.json)).to.deep.equal(stored.object);
+    expect(() => ((stored.object.metadata as any).name = 'x')).to.throw(TypeError);
+  });
+
+  it('lists in namespace/name order and filters by namespace', () => {
+    const s = new MemoryStore();
+    s.create('pods', pod('b', 'ns2'));
+    s.create('pods', pod('z', 'ns1'));
+    s.create('pods', pod('a', 'ns1'));
+    expect(s.list('pods', '').items.map((i) => `${i.object.metadata.namespace}/${i.object.metadata.name}`)).to.deep.equal(['ns1/a', 'ns1/z', 'ns2/b']);
+    expect(s.list('pods', 'ns2').items.map((i) => i.object.metadata.name)).to.deep.equal(['b']);
+  });
+
+  it('rejects duplicates, missing objects and stale versions with stable codes', () => {
+    const s = new MemoryStore();
+    const a = s.create('pods', pod('a'));
+    expect(code(() => s.create('pods', pod('a')))).to.equal('ERR_ALREADY_EXISTS');
+    expect(code(() => s.update('pods', pod('nope')))).to.equal('ERR_NOT_FOUND');
+    s.update('pods', a.object, a.resourceVersion);
+    expect(code(() => s.update('pods', a.object, a.resourceVersion))).to.equal('ERR_CONFLICT');
+    expect(code(() => s.delete('pods', 'default', 'a', a.resourceVersion))).to.equal('ERR_CONFLICT');
+    expect(code(() => s.delete('pods', 'default', 'nope'))).to.equal('ERR_NOT_FOUND');
+  });
+
+  it('replays history after a resourceVersion and then streams live events', () => {
+    const s = new MemoryStore();
+    const a = s.create('pods', pod('a'));
+    s.create('pods', pod('b'));
+    const seen: string[] = [];
+    s.watch('pods', a.resourceVersion, (e: StoreEvent) => seen.push(`${e.type}:${e.name}`));
+    s.delete('pods', 'default', 'a');
+    expect(seen).to.deep.equal(['ADDED:b', 'DELETED:a']);
+  });
+
+  it('carries the previous state and a fresh resourceVersion on DELETED', () => {
+    const s = new MemoryStore();
+    const a = s.create('pods', pod('a'));
+    let ev: StoreEvent | undefined;
+    s.watch('pods', s.currentResourceVersion(), (e) => (ev = e));
+    s.delete('pods', 'default', 'a');
+    expect(ev!.type).to.equal('DELETED');
+    expect(ev!.previous!.resourceVersion).to.equal(a.resourceVersion);
+    expect(ev!.resourceVersion).to.be.greaterThan(a.resourceVersion);
+  });
+
+  it('answers ERR_GONE for a watch older than the kept history', () => {
+    const s = new MemoryStore({ historySize: 3 });
+    const first = s.create('pods', pod('p0'));
+    for (let i = 1; i < 10; i++) s.create('pods', pod(`p${i}`));
+    expect(code(() => s.watch('pods', first.resourceVersion, () => {}))).to.equal('ERR_GONE');
+    const seen: string[] = [];
+    s.watch('pods', s.oldestWatchableResourceVersion(), (e) => seen.push(e.name));
+    expect(seen).to.deep.equal(['p7', 'p8', 'p9']);
+  });
+
+  it('stops delivering after cancel', () => {
+    const s = new MemoryStore();
+    let n = 0;
+    const w = s.watch('pods', s.currentResourceVersion(), () => n++);
+    s.create('pods', pod('a'));
+    w.cancel();
+    s.create('pods', pod('b'));
+    expect(n).to.equal(1);
+  });
+});

@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import { FakeClock } from '../../src/util/clock.js';
+
+describe('FakeClock', () => {
+  it('fires timers in due order only when advanced', () => {
+    const c = new FakeClock(1000);
+    const fired: string[] = [];
+    c.setTimeout(() => fired.push('b'), 20);
+    c.setTimeout(() => fired.push('a'), 10);
+    c.advance(5);
+    expect(fired).to.deep.equal([]);
+    c.advance(20);
+    expect(fired).to.deep.equal(['a', 'b']);
+    expect(c.now()).to.equal(1025);
+  });
+
+  it('repeats intervals and observes the time each firing happens at', () => {
+    const c = new FakeClock(0);
+    const at: number[] = [];
+    const h = c.setInterval(() => at.push(c.now()), 10);
+    c.advance(35);
+    h.cancel();
+    c.advance(100);
+    expect(at).to.deep.equal([10, 20, 30]);
+  });
+
+  it('does not fire cancelled timers', () => {
+    const c = new FakeClock(0);
+    let n = 0;
+    c.setTimeout(() => n++, 10).cancel();
+    c.advance(100);
+    expect(n).to.equal(0);
+    expect(c.pendingTimers()).to.equal(0);
+  });
+});
