@@ -72,7 +72,11 @@ export class Cluster {
         this.client,
         this.clock,
         { name: n.name, role: n.role, internalIP: n.address, labels: n.labels, taints: n.taints, zone: n.zone },
-        this.config.timing,
+        {
+          leaseDurationSeconds: this.config.timing.leaseDurationSeconds,
+          leaseRenewIntervalMs: this.config.timing.leaseRenewInterval,
+          nodeStatusReportFrequencyMs: this.config.timing.nodeStatusReportFrequency,
+        },
         (err) => p?.warn(`kubelet ${n.name}: ${err.message}`),
       );
       this.kubelets.set(n.name, kubelet);

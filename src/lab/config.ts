@@ -1,5 +1,7 @@
 /** What a running cluster needs to know, derived from a loaded topology (see fromTopology). */
 import type { KubeObject, Taint } from '../api/types.js';
+import type { Topology } from '../topology/types.js';
+import type { ScaledTiming } from './from-topology.js';
 
 export interface ClusterNodeConfig {
   name: string;
@@ -19,6 +21,8 @@ export interface ManifestRef {
 
 export interface ClusterConfig {
   name: string;
+  /** The whole topology, for the parts of the lab that build hosts and networks from it. */
+  topology: Topology;
   apiHost: string;
   apiPort: number;
   podSubnet: string;
@@ -30,10 +34,6 @@ export interface ClusterConfig {
   loadBalancerPool?: string;
   nodes: ClusterNodeConfig[];
   manifests: ManifestRef[];
-  timing: {
-    speed: number;
-    leaseDurationSeconds: number;
-    leaseRenewIntervalMs: number;
-    nodeStatusReportFrequencyMs: number;
-  };
+  /** Durations already divided by timing.speed, in milliseconds. */
+  timing: ScaledTiming & { leaseDurationSeconds: number };
 }

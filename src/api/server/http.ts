@@ -202,6 +202,10 @@ export class ApiServer {
   /** Reads a JSON object body; with fieldValidation=Strict, unknown fields are a 400 as in Kubernetes. */
   private async readObject(req: IncomingMessage, plural: string, q: URLSearchParams): Promise<unknown> {
     const ct = contentType(req);
+    if (ct === 'application/vnd.kubernetes.protobuf') {
+      // kubectl's imperative generators (create configmap, create namespace, run…) send protobuf.
+      throw new ApiError('UnsupportedMediaType', `kemu does not decode protobuf request bodies yet; use \`kubectl apply -f\` or \`kubectl create -f\` with a manifest (JSON/YAML) - accepted media types include: application/json`);
+    }
     if (ct && ct !== 'application/json' && ct !== '*/*') {
       throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
     }
@@ -216,16 +220,22 @@ export class ApiServer {
   }
 
   private watch(route: ResourceRoute, url: URL, rendering: Rendering, target: { res?: ServerResponse; ws?: import('ws').WebSocket }): void {
-    const stop = serveWatch({
+    // serveWatch may end the watch before it returns (a bad request), so track it through a holder.
+    const holder: { stop?: () => void } = {};
+    let ended = false;
+    holder.stop = serveWatch({
       service: this.service,
       clock: this.clock,
       route,
       query: url.searchParams,
       rendering,
       target,
-      onEnd: () => this.openWatches.delete(stop),
+      onEnd: () => {
+        ended = true;
+        if (holder.stop) this.openWatches.delete(holder.stop);
+      },
     });
-    this.openWatches.add(stop);
+    if (!ended) this.openWatches.add(holder.stop);
   }
 }
 

@@ -13,7 +13,7 @@ import type { Store, StoredObject, StoreEvent, StoreWatch } from '../store/store
 import { deepCopy } from '../store/freeze.js';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound, toApiError } from '../errors.js';
 import { applyDefaults } from '../defaults/index.js';
-import { validateObject, validateUpdate } from '../validation/index.js';
+import { fieldErrorBody, validateObject, validateUpdate } from '../validation/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../patch/index.js';
 import type { PatchType } from '../client.js';
 import { Paginator, type Page } from './paging.js';
@@ -322,7 +322,7 @@ export class ApiService {
     if (errors.length === 0) return;
     const causes: StatusCause[] = errors.map((e) => ({
       reason: e.type,
-      message: e.message,
+      message: fieldErrorBody(e),
       field: e.field,
     }));
     throw invalid(r, obj.metadata.name ?? '', causes);

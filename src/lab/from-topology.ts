@@ -1,0 +1,55 @@
+/**
+ * Derives a ClusterConfig from a loaded topology: applies command-line overrides and scales every
+ * Kubernetes duration by timing.speed, so the rest of the lab never sees unscaled times.
+ */
+import type { LoadedTopology, Timing } from '../topology/types.js';
+import type { ClusterConfig } from './config.js';
+
+export interface Overrides {
+  apiPort?: number;
+  speed?: number;
+}
+
+export type ScaledTiming = { [K in keyof Timing]: number };
+
+/** Divides every duration by `speed` (speed itself is kept). */
+export function scaleTiming(t: Timing, speed: number): ScaledTiming {
+  const out = { ...t, speed } as ScaledTiming;
+  for (const key of Object.keys(t) as (keyof Timing)[]) if (key !== 'speed') out[key] = t[key] / speed;
+  return out;
+}
+
+export function fromTopology(loaded: LoadedTopology, overrides: Overrides = {}): ClusterConfig {
+  const t = loaded.topology;
+  const speed = overrides.speed ?? t.timing.speed;
+  const timing = scaleTiming(t.timing, speed);
+  const cni = t.networking.cni;
+  return {
+    name: t.name,
+    topology: t,
+    apiHost: '127.0.0.1',
+    apiPort: overrides.apiPort ?? t.apiServer.port,
+    podSubnet: t.networking.podSubnet,
+    serviceSubnet: t.networking.serviceSubnet,
+    nodeCIDRMaskSize: t.networking.nodeCIDRMaskSize,
+    dnsDomain: t.networking.dnsDomain,
+    cni: cni.plugin === 'flannel' ? `flannel/${cni.backend}` : `calico/${cni.mode}${cni.crossSubnet ? '+cross-subnet' : ''}`,
+    kubeProxyMode: t.networking.kubeProxyMode,
+    loadBalancerPool: t.networking.loadBalancerPool ?? undefined,
+    nodes: t.nodes.map((n) => ({
+      name: n.name,
+      role: n.role,
+      address: n.address,
+      subnet: n.subnet,
+      labels: n.labels,
+      taints: n.taints,
+      ...(n.zone ? { zone: n.zone } : {}),
+    })),
+    manifests: loaded.manifests.map((m) => ({ object: m.object, origin: `${m.file}:${m.line}:${m.col}` })),
+    timing: {
+      ...timing,
+      // The Lease object states its duration in whole seconds, as kubelet writes it.
+      leaseDurationSeconds: Math.max(1, Math.round(timing.leaseDuration / 1000)),
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** Runs `kemu up` as a real child process for end-to-end and interop tests, and stops it cleanly. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface KemuUp {
+  dir: string;
+  kubeconfig: string;
+  status: any;
+  proc: ChildProcess;
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+async function waitForFile(path: string, proc: ChildProcess, timeoutMs: number, stderr: () => string): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`kemu up exited with ${proc.exitCode}: ${stderr()}`);
+    try {
+      return await readFile(path, 'utf8');
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`kemu up did not become ready in ${timeoutMs} ms: ${stderr()}`);
+}
+
+/** Starts `kemu up` on a topology text (written to a temp dir) with an ephemeral API port. */
+export async function kemuUp(topology: string, extraArgs: string[] = [], timeoutMs = 30_000): Promise<KemuUp> {
+  const dir = await mkdtemp(join(tmpdir(), 'kemu-test-'));
+  const file = join(dir, 'topology.yaml');
+  await writeFile(file, topology);
+  const kubeconfig = join(dir, 'kubeconfig');
+  const statusFile = join(dir, 'status.json');
+  const proc = spawn(
+    process.execPath,
+    [join(REPO, 'bin/kemu'), 'up', file, '--api-port', '0', '--kubeconfig', kubeconfig, '--status-file', statusFile, '--json', ...extraArgs],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  proc.stdout!.resume();
+  const stderr = () => err;
+  const status = JSON.parse(await waitForFile(statusFile, proc, timeoutMs, stderr));
+  return {
+    dir,
+    kubeconfig,
+    status,
+    proc,
+    stderr,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+        proc.kill('SIGINT');
+        const code = await exited;
+        await rm(dir, { recursive: true, force: true });
+        return code;
+      }
+      await rm(dir, { recursive: true, force: true });
+      return proc.exitCode;
+    },
+  };
+}
