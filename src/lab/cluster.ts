@@ -14,6 +14,7 @@ import type { Progress } from '../util/progress.js';
 import { Kubelet } from '../node/kubelet.js';
 import type { Node } from '../api/types.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { ControlPlane } from './control-plane.js';
 import type { ClusterConfig } from './config.js';
 
 export interface ClusterStatus {
@@ -30,6 +31,7 @@ export class Cluster {
   readonly client: InProcessClient;
   readonly server: ApiServer;
   readonly kubelets = new Map<string, Kubelet>();
+  readonly controlPlane: ControlPlane;
   private started = false;
 
   constructor(
@@ -51,6 +53,9 @@ export class Cluster {
       port: config.apiPort,
       log: (line) => this.progress?.warn(line),
     });
+    this.controlPlane = new ControlPlane(this.client, clock, config, (component, err) =>
+      this.progress?.warn(`${component}: ${err.message}`),
+    );
   }
 
   async start(): Promise<void> {
@@ -65,6 +70,10 @@ export class Cluster {
       controlPlaneAddress: controlPlane?.address ?? '127.0.0.1',
     });
     phase?.done(url);
+
+    phase = p?.phase('Controllers');
+    await this.controlPlane.start();
+    phase?.done('nodeipam, node lifecycle, namespace, garbage collector');
 
     phase = p?.phase('Nodes');
     for (const n of this.config.nodes) {
@@ -92,6 +101,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     for (const k of this.kubelets.values()) k.stop();
+    await this.controlPlane.stop();
     await this.server.close();
   }
 

@@ -175,6 +175,7 @@ export class ApiServer {
         const result = this.service.delete(resource.plural, namespace, name, {
           gracePeriodSeconds: typeof grace === 'number' && Number.isFinite(grace) ? grace : undefined,
           preconditions: opts?.preconditions,
+          propagationPolicy: (q.get('propagationPolicy') as never) ?? opts?.propagationPolicy,
         });
         return void sendBody(res, 200, result.stored.json);
       }
@@ -255,8 +256,8 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): true
   return sendBody(res, code, JSON.stringify(body));
 }
 
-function sendBody(res: ServerResponse, code: number, text: string): true {
-  const buf = Buffer.from(text);
+function sendBody(res: ServerResponse, code: number, text: string | Buffer): true {
+  const buf = typeof text === 'string' ? Buffer.from(text) : text;
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': buf.length, 'Cache-Control': 'no-cache, private' });
   res.end(buf);
   return true;

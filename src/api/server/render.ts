@@ -7,6 +7,10 @@ import type { KubeObject } from '../types.js';
 import type { Page } from '../service/paging.js';
 import { toTable } from '../table/index.js';
 import type { Rendering } from './negotiate.js';
+import { storedBytes } from './watch.js';
+
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
 
 type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -27,7 +31,7 @@ export function renderObject(r: ResourceInfo, obj: KubeObject, rendering: Render
   return obj;
 }
 
-export function renderList(r: ResourceInfo, page: Page, rendering: Rendering, now: number, q: URLSearchParams): string {
+export function renderList(r: ResourceInfo, page: Page, rendering: Rendering, now: number, q: URLSearchParams): string | Buffer {
   const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
     resourceVersion: String(page.resourceVersion),
   };
@@ -51,6 +55,12 @@ export function renderList(r: ResourceInfo, page: Page, rendering: Rendering, no
       items: page.items.map((s) => partialMetadata(s.object, rendering.version)),
     });
   }
-  const head = `{"kind":"${r.listKind}","apiVersion":"${apiVersionOf(r)}","metadata":${JSON.stringify(listMeta)},"items":[`;
-  return head + page.items.map((s) => s.json).join(',') + ']}';
+  // Each object's bytes were encoded once; a LIST is one concatenation of them.
+  const parts: Buffer[] = [Buffer.from(`{"kind":"${r.listKind}","apiVersion":"${apiVersionOf(r)}","metadata":${JSON.stringify(listMeta)},"items":[`)];
+  page.items.forEach((s, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(storedBytes(s));
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }

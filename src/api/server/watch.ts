@@ -11,6 +11,17 @@ import type { ServiceWatchEvent } from '../service/service.js';
 type EventType = ServiceWatchEvent['type'];
 
 const cache = new WeakMap<StoredObject, Partial<Record<EventType, Buffer>>>();
+const objectBytes = new WeakMap<StoredObject, Buffer>();
+
+/** The object's JSON as bytes, encoded once and shared by every response that carries it. */
+export function storedBytes(stored: StoredObject): Buffer {
+  let b = objectBytes.get(stored);
+  if (!b) {
+    b = Buffer.from(stored.json);
+    objectBytes.set(stored, b);
+  }
+  return b;
+}
 
 /** `{"type":T,"object":OBJ}\n`, serialized once per (object state, type). */
 export function eventBytes(type: EventType, stored: StoredObject): Buffer {
@@ -49,11 +60,8 @@ export function httpSink(res: ServerResponse): WatchSink {
 
 export function wsSink(ws: WebSocket): WatchSink {
   return {
-    // Each event is one text frame without the trailing newline.
-    write: (bytes) => {
-      const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-      ws.send(b[b.length - 1] === 0x0a ? b.subarray(0, b.length - 1) : b, { binary: false });
-    },
+    // Each event is one text frame, newline included, as the JSON encoder of kube-apiserver writes it.
+    write: (bytes) => ws.send(bytes, { binary: false }),
     backlog: () => ws.bufferedAmount,
     close: () => ws.close(1000),
     onClose: (fn) => {

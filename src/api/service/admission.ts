@@ -64,7 +64,18 @@ export type DeleteDecision = { kind: 'mark'; object: KubeObject } | { kind: 'rem
  * Graceful deletion: a scheduled pod is marked (deletionTimestamp + grace period) and its kubelet
  * removes it; namespaces and objects with finalizers are marked and go when finalized.
  */
-export function decideDelete(r: ResourceInfo, obj: KubeObject, gracePeriodSeconds: number | undefined, now: number): DeleteDecision {
+export function decideDelete(
+  r: ResourceInfo,
+  obj: KubeObject,
+  gracePeriodSeconds: number | undefined,
+  now: number,
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan',
+): DeleteDecision {
+  // Orphan and Foreground deletion are carried out by the garbage collector through these finalizers.
+  const gcFinalizer = propagationPolicy === 'Orphan' ? 'orphan' : propagationPolicy === 'Foreground' ? 'foregroundDeletion' : undefined;
+  if (gcFinalizer && !obj.metadata.finalizers?.includes(gcFinalizer) && r.plural !== 'namespaces') {
+    obj = { ...obj, metadata: { ...obj.metadata, finalizers: [...(obj.metadata.finalizers ?? []), gcFinalizer] } };
+  }
   if (r.plural === 'pods') {
     const pod = obj as Pod;
     const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';

@@ -54,6 +54,7 @@ export interface WriteOpts {
 
 export interface DeleteOpts {
   gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -228,7 +229,7 @@ export class ApiService {
     if (pre?.resourceVersion && pre.resourceVersion !== current.object.metadata.resourceVersion) {
       throw conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.object.metadata.resourceVersion}`);
     }
-    const decision = decideDelete(r, current.object, opts.gracePeriodSeconds, this.clock.now());
+    const decision = decideDelete(r, current.object, opts.gracePeriodSeconds, this.clock.now(), opts.propagationPolicy);
     if (decision.kind === 'mark') {
       const stored = this.store.update(r.plural, decision.object, current.resourceVersion);
       return { stored, gone: false };
@@ -274,8 +275,10 @@ export class ApiService {
     this.validate(r, next, old);
     next = admitUpdate(r, next, old, this.ctx);
     if (opts.dryRun) return { object: next, json: JSON.stringify(next), resourceVersion: current.resourceVersion };
-    // An object being deleted goes once its last finalizer is removed.
-    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && r.plural !== 'pods') {
+    // An object being deleted goes once its last finalizer is removed (for a namespace, also the
+    // `kubernetes` finalizer in spec.finalizers that the namespace controller removes via /finalize).
+    const finalized = !next.metadata.finalizers?.length && !(r.plural === 'namespaces' && next.spec?.finalizers?.length);
+    if (next.metadata.deletionTimestamp && finalized && r.plural !== 'pods') {
       const stored = this.store.delete(r.plural, next.metadata.namespace ?? '', next.metadata.name ?? '', current.resourceVersion);
       releaseOnDelete(r, old, this.ctx);
       return stored;

@@ -10,6 +10,8 @@ import type { Store, StoreEvent, StoreListener, StoreWatch, StoredObject } from 
 interface ResourceTable {
   objects: Map<string, StoredObject>;
   listeners: Set<StoreListener>;
+  /** Keys in list order, rebuilt lazily after a create or delete (updates keep the order). */
+  sortedKeys: string[] | undefined;
 }
 
 export interface MemoryStoreOptions {
@@ -45,10 +47,10 @@ export class MemoryStore implements Store {
   list(resource: string, namespace: string): { items: StoredObject[]; resourceVersion: number } {
     const table = this.tables.get(resource);
     if (!table) return { items: [], resourceVersion: this.rv };
-    const keys = [...table.objects.keys()].sort();
+    table.sortedKeys ??= [...table.objects.keys()].sort();
     const items: StoredObject[] = [];
     const prefix = namespace ? namespace + '/' : '';
-    for (const k of keys) if (!prefix || k.startsWith(prefix)) items.push(table.objects.get(k)!);
+    for (const k of table.sortedKeys) if (!prefix || k.startsWith(prefix)) items.push(table.objects.get(k)!);
     return { items, resourceVersion: this.rv };
   }
 
@@ -64,6 +66,7 @@ export class MemoryStore implements Store {
     }
     const stored = this.stamp(object);
     table.objects.set(k, stored);
+    table.sortedKeys = undefined;
     this.emit(table, { type: 'ADDED', resource, stored, previous: undefined, object });
     return stored;
   }
@@ -87,6 +90,7 @@ export class MemoryStore implements Store {
     if (!previous) throw new KemuError('ERR_NOT_FOUND', `${resource} "${name}" not found`);
     checkVersion(resource, name, previous, expectedResourceVersion);
     table.objects.delete(k);
+    table.sortedKeys = undefined;
     // The DELETED event carries the last state with the deletion's own resourceVersion, as etcd3 does.
     const stored = this.stamp(previous.object);
     this.emit(table, { type: 'DELETED', resource, stored, previous, object: previous.object });
@@ -112,7 +116,7 @@ export class MemoryStore implements Store {
   private table(resource: string): ResourceTable {
     let t = this.tables.get(resource);
     if (!t) {
-      t = { objects: new Map(), listeners: new Set() };
+      t = { objects: new Map(), listeners: new Set(), sortedKeys: undefined };
       this.tables.set(resource, t);
     }
     return t;

@@ -82,6 +82,26 @@ export function validateLabelSelector(selector: unknown, path: string): FieldErr
   return errs;
 }
 
+/**
+ * Whether metav1.LabelSelectorAsSelector would fail: it re-validates every requirement (operator,
+ * value count, key and value syntax), and workload validation then skips the template checks.
+ */
+export function selectorUnparsable(selector: unknown): boolean {
+  if (!isObj(selector)) return false;
+  for (const [k, v] of Object.entries(strMap(selector.matchLabels))) {
+    if (isQualifiedName(k).length || isValidLabelValue(str(v)).length) return true;
+  }
+  return arr(selector.matchExpressions).some((raw) => {
+    const r = obj(raw);
+    const values = arr(r.values).map(str);
+    const op = str(r.operator);
+    if (isQualifiedName(str(r.key)).length || values.some((v) => isValidLabelValue(v).length)) return true;
+    if (op === 'In' || op === 'NotIn') return values.length === 0;
+    if (op === 'Exists' || op === 'DoesNotExist') return values.length > 0;
+    return true;
+  });
+}
+
 export function selectorIsEmpty(selector: unknown): boolean {
   const s = obj(selector);
   return Object.keys(strMap(s.matchLabels)).length + arr(s.matchExpressions).length === 0;

@@ -10,6 +10,7 @@ import {
   goLabelSelector,
   selectorIsEmpty,
   selectorMatches,
+  selectorUnparsable,
   validateAnnotations,
   validateLabelSelector,
   validateLabels,
@@ -44,7 +45,12 @@ function validateReplicatedSpec(spec: Record<string, unknown>, what: 'deployment
       errs.push(invalid('spec.selector', spec.selector, `empty selector is invalid for ${what}`, goLabelSelector(spec.selector)));
     }
   }
-  // A nil selector selects nothing, so a missing selector also reports the mismatch (as Kubernetes does).
+  // An unparsable selector is reported as such and the template is not looked at (as in Kubernetes).
+  if (selectorUnparsable(spec.selector)) {
+    errs.push(invalid('spec.selector', spec.selector, 'invalid label selector', goLabelSelector(spec.selector)));
+    return errs;
+  }
+  // A nil selector selects nothing, so a missing selector also reports the mismatch.
   const labels = templateLabels(spec);
   if (!(isObj(spec.selector) && selectorIsEmpty(spec.selector)) && !selectorMatches(spec.selector, strMap(labels))) {
     errs.push(invalid('spec.template.metadata.labels', labels ?? null, '`selector` does not match template `labels`', goStringMap(labels)));
@@ -150,7 +156,10 @@ export function validateStatefulSet(sts: Record<string, unknown>): FieldError[] 
     }
   }
   const labels = templateLabels(spec);
-  if (!(isObj(spec.selector) && selectorIsEmpty(spec.selector)) && !selectorMatches(spec.selector, strMap(labels))) {
+  if (selectorUnparsable(spec.selector)) {
+    // StatefulSet reports the unparsable selector without a detail.
+    errs.push(invalid('spec.selector', spec.selector, '', goLabelSelector(spec.selector)));
+  } else if (!(isObj(spec.selector) && selectorIsEmpty(spec.selector)) && !selectorMatches(spec.selector, strMap(labels))) {
     errs.push(invalid('spec.template.metadata.labels', labels ?? null, '`selector` does not match template `labels`', goStringMap(labels)));
   }
   const meta = obj(obj(spec.template).metadata);
@@ -168,7 +177,7 @@ export function validateDaemonSet(ds: Record<string, unknown>): FieldError[] {
   if (!isObj(spec.selector)) errs.push(required('spec.selector'));
   errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
   const labels = templateLabels(spec);
-  if (!selectorMatches(spec.selector, strMap(labels))) {
+  if (!selectorUnparsable(spec.selector) && !selectorMatches(spec.selector, strMap(labels))) {
     errs.push(invalid('spec.template.metadata.labels', labels ?? null, '`selector` does not match template `labels`', goStringMap(labels)));
   }
   if (isObj(spec.selector) && selectorIsEmpty(spec.selector)) {
