@@ -98,8 +98,11 @@ describe('kubectl against kemu up', function () {
     let out = '';
     const seen = new Promise<void>((resolve) => watcher.stdout.on('data', (d) => ((out += d), /watched-2/.test(out) && resolve())));
     await new Promise((r) => setTimeout(r, 1000));
-    await kubectl('create', 'configmap', 'watched-1', '--from-literal=a=b');
-    await kubectl('create', 'configmap', 'watched-2', '--from-literal=a=b');
+    for (const name of ['watched-1', 'watched-2']) {
+      const file = join(kemu.dir, `${name}.yaml`);
+      await writeFile(file, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {a: b}\n`);
+      await kubectl('create', '-f', file);
+    }
     await seen;
     watcher.kill();
     expect(out).to.match(/watched-1/);

@@ -52,7 +52,7 @@ export function validateObject(obj: KubeObject, opts: ValidateOptions = {}): Fie
   const o = obj as unknown as Record<string, unknown>;
   const typeErrors = findTypeErrors(o);
   if (typeErrors.length) return typeErrors;
-  const v = VALIDATORS[String(obj.kind)];
+  const v = Object.hasOwn(VALIDATORS, String(obj.kind)) ? VALIDATORS[String(obj.kind)] : undefined;
   return v ? v(o, opts) : [];
 }
 

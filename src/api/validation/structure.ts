@@ -183,7 +183,8 @@ function walk(v: unknown, shape: Shape, path: string, out: Found): void {
     return;
   }
   for (const [k, x] of Object.entries(v)) {
-    const sub = shape.fields[k];
+    // Own properties only: a key such as "constructor" is not a field.
+    const sub = Object.hasOwn(shape.fields, k) ? shape.fields[k] : undefined;
     const p = child(path, k);
     if (sub === undefined) out.unknown.push({ field: p, type: 'FieldValueInvalid', message: `unknown field "${p}"` });
     else walk(x, sub, p, out);
@@ -192,7 +193,7 @@ function walk(v: unknown, shape: Shape, path: string, out: Found): void {
 
 function check(obj: Record<string, unknown>): Found {
   const out: Found = { unknown: [], types: [] };
-  const shape = KIND_SHAPES[String(obj.kind)];
+  const shape = Object.hasOwn(KIND_SHAPES, String(obj.kind)) ? KIND_SHAPES[String(obj.kind)] : undefined;
   if (shape) walk(obj, shape, '', out);
   return out;
 }

@@ -126,6 +126,6 @@ const BY_KIND: Record<string, (n: Record<string, unknown>, o: Record<string, unk
 
 /** The update-only errors (immutable fields), without re-validating the new object. */
 export function immutabilityErrors(n: Record<string, unknown>, o: Record<string, unknown>): FieldError[] {
-  const kindRule = BY_KIND[str(n.kind)];
+  const kindRule = Object.hasOwn(BY_KIND, str(n.kind)) ? BY_KIND[str(n.kind)] : undefined;
   return [...metaUpdate(n, o), ...(kindRule ? kindRule(n, o) : [])];
 }
