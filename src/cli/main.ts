@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
+import { nodeCommand } from './node.js';
+import { DEFAULT_KUBECONFIG } from './kubeconfig.js';
 
 export async function run(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -44,6 +46,26 @@ export async function run(argv: string[]): Promise<number> {
     .action(async (files: string[], opts: { json?: boolean }) => {
       exitCode = await validateCommand(files, opts, process.stdout, process.stderr);
     });
+
+  const node = program
+    .command('node')
+    .description('act on a simulated host of a running cluster (found through --kubeconfig)');
+  for (const action of ['stop', 'start'] as const) {
+    node
+      .command(action)
+      .description(
+        action === 'stop'
+          ? 'power a node off: kubelet and data plane stop, so it goes NotReady/Unknown and its pods are evicted'
+          : 'power a stopped node on again: its kubelet re-registers and renews its Lease',
+      )
+      .argument('<name>', 'node name, as in `kubectl get nodes`')
+      .option('--kubeconfig <path>', 'kubeconfig written by `kemu up`', DEFAULT_KUBECONFIG)
+      .option('--json', 'print the result as JSON')
+      .addHelpText('after', `\nExample:\n  kemu node ${action} demo-worker && kubectl --kubeconfig .kemu/kubeconfig get nodes -w`)
+      .action(async (name: string, opts: { kubeconfig: string; json?: boolean }) => {
+        exitCode = await nodeCommand(action, name, opts);
+      });
+  }
 
   try {
     await program.parseAsync(argv);

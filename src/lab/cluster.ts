@@ -15,6 +15,7 @@ import { Kubelet } from '../node/kubelet.js';
 import type { Node } from '../api/types.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { ControlPlane } from './control-plane.js';
+import { ExtensionApi } from './extension-api.js';
 import type { ClusterConfig } from './config.js';
 
 export interface ClusterStatus {
@@ -32,6 +33,7 @@ export class Cluster {
   readonly server: ApiServer;
   readonly kubelets = new Map<string, Kubelet>();
   readonly controlPlane: ControlPlane;
+  readonly extensions = new ExtensionApi();
   private started = false;
 
   constructor(
@@ -52,7 +54,12 @@ export class Cluster {
       host: config.apiHost,
       port: config.apiPort,
       log: (line) => this.progress?.warn(line),
+      extensions: [this.extensions.handle],
     });
+    this.extensions
+      .on('GET', '/status', async () => this.status())
+      .on('POST', '/nodes/:name/stop', async ({ name }) => this.stopNode(name!))
+      .on('POST', '/nodes/:name/start', async ({ name }) => this.startNode(name!));
     this.controlPlane = new ControlPlane(this.client, clock, config, (component, err) =>
       this.progress?.warn(`${component}: ${err.message}`),
     );
@@ -103,6 +110,24 @@ export class Cluster {
     for (const k of this.kubelets.values()) k.stop();
     await this.controlPlane.stop();
     await this.server.close();
+  }
+
+  /** Powers a simulated host off: its kubelet stops renewing its Lease and reporting status. */
+  async stopNode(name: string): Promise<{ node: string; state: 'stopped' }> {
+    this.kubeletOf(name).stop();
+    return { node: name, state: 'stopped' };
+  }
+
+  /** Powers a simulated host on again: its kubelet re-registers and heartbeats. */
+  async startNode(name: string): Promise<{ node: string; state: 'running' }> {
+    await this.kubeletOf(name).start();
+    return { node: name, state: 'running' };
+  }
+
+  private kubeletOf(name: string): Kubelet {
+    const k = this.kubelets.get(name);
+    if (!k) throw new ApiError('NotFound', `node "${name}" is not part of this topology (nodes: ${[...this.kubelets.keys()].join(', ')})`);
+    return k;
   }
 
   apiUrl(): string {

@@ -11,7 +11,13 @@ import { NodeIpamController } from '../controllers/nodeipam/allocator.js';
 import { NodeLifecycleController } from '../controllers/nodelifecycle/controller.js';
 import { NamespaceController } from '../controllers/namespace/controller.js';
 import { GarbageCollector } from '../controllers/gc/controller.js';
+import { Scheduler } from '../controllers/scheduler/scheduler.js';
+import { ReplicaSetController } from '../controllers/replicaset/replicaset.js';
+import { DeploymentController } from '../controllers/deployment/deployment.js';
+import { StatefulSetController } from '../controllers/statefulset/statefulset.js';
+import { DaemonSetController } from '../controllers/daemonset/daemonset.js';
 import type { ClusterConfig } from './config.js';
+import { ApiError } from '../api/errors.js';
 
 interface Startable {
   start(): Promise<void>;
@@ -47,6 +53,10 @@ export class ControlPlane {
     const recorder = (component: string) => new EventRecorder(client, clock, component);
     const report = (component: string) => (err: Error) => onError(component, err);
     const factory = this.factory;
+    // Optimistic-concurrency conflicts are retried by the workqueue; they are not worth a warning.
+    const quiet = (component: string) => (key: string, err: Error) => {
+      if (!(err instanceof ApiError && err.reason === 'Conflict')) onError(`${component} ${key}`, err);
+    };
     this.controllers.push(
       new NodeIpamController({
         client,
@@ -77,6 +87,11 @@ export class ControlPlane {
       }),
       new NamespaceController({ client, factory, clock, recheckMs: scaled(CONTROLLER_DEFAULTS.namespaceRecheckMs), onError: report('namespace') }),
       new GarbageCollector({ client, factory, clock, onError: report('garbagecollector') }),
+      new Scheduler({ client, factory, clock, onError: quiet('scheduler') }),
+      new DeploymentController({ client, factory, clock, onError: quiet('deployment') }),
+      new ReplicaSetController({ client, factory, clock, onError: quiet('replicaset') }),
+      new StatefulSetController({ client, factory, clock, onError: quiet('statefulset') }),
+      new DaemonSetController({ client, factory, clock, onError: quiet('daemonset') }),
     );
   }
 
