@@ -29,8 +29,16 @@ export function objectKey(obj: KubeObject): string {
   return ns ? `${ns}/${obj.metadata.name}` : obj.metadata.name ?? '';
 }
 
+export type IndexFunc<T> = (obj: T) => string[];
+
+/** Built-in index of every informer: objects by namespace (client-go's NamespaceIndex). */
+export const NAMESPACE_INDEX = 'namespace';
+
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly indexers = new Map<string, IndexFunc<T>>([[NAMESPACE_INDEX, (o) => [o.metadata.namespace ?? '']]]);
+  /** index name → index value → object keys */
+  private readonly indices = new Map<string, Map<string, Set<string>>>([[NAMESPACE_INDEX, new Map()]]);
   private readonly handlers: InformerHandlers<T>[] = [];
   private synced = false;
   private stopped = true;
@@ -83,6 +91,42 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   list(): T[] {
     return [...this.cache.values()];
+  }
+
+  /**
+   * Adds an index (client-go's Indexer): `fn` maps an object to the values it is found under.
+   * Add indexes before start(); adding one later indexes the current cache.
+   */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    if (this.indexers.has(name)) return;
+    this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indices.set(name, index);
+    for (const [key, obj] of this.cache) for (const v of fn(obj)) addTo(index, v, key);
+  }
+
+  /** Objects whose index `name` contains `value`, e.g. byIndex('namespace', 'default'). */
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indices.get(name)?.get(value);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) out.push(this.cache.get(k)!);
+    return out;
+  }
+
+  /** Objects in one namespace, without scanning the others. */
+  listNamespace(namespace: string): T[] {
+    return this.byIndex(NAMESPACE_INDEX, namespace);
+  }
+
+  private store(key: string, obj: T | undefined, old: T | undefined): void {
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name)!;
+      if (old) for (const v of fn(old)) removeFrom(index, v, key);
+      if (obj) for (const v of fn(obj)) addTo(index, v, key);
+    }
+    if (obj) this.cache.set(key, obj);
+    else this.cache.delete(key);
   }
 
   size(): number {
@@ -145,11 +189,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     const key = objectKey(ev.object);
     const old = this.cache.get(key);
     if (ev.type === 'DELETED') {
-      this.cache.delete(key);
+      this.store(key, undefined, old);
       for (const h of this.handlers) h.onDelete?.(ev.object);
       return;
     }
-    this.cache.set(key, ev.object);
+    this.store(key, ev.object, old);
     if (old) for (const h of this.handlers) h.onUpdate?.(old, ev.object);
     else for (const h of this.handlers) h.onAdd?.(ev.object);
   }
@@ -161,13 +205,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.cache.get(key);
-      this.cache.set(key, obj);
+      this.store(key, obj, old);
       if (!old) for (const h of this.handlers) h.onAdd?.(obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) for (const h of this.handlers) h.onUpdate?.(old, obj);
     }
     for (const [key, old] of [...this.cache]) {
       if (seen.has(key)) continue;
-      this.cache.delete(key);
+      this.store(key, undefined, old);
       for (const h of this.handlers) h.onDelete?.(old);
     }
   }
@@ -177,4 +221,17 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.retry?.cancel();
     this.retry = this.opts.clock.setTimeout(fn, this.opts.retryMs ?? 1000);
   }
+}
+
+function addTo(index: Map<string, Set<string>>, value: string, key: string): void {
+  let set = index.get(value);
+  if (!set) index.set(value, (set = new Set()));
+  set.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, value: string, key: string): void {
+  const set = index.get(value);
+  if (!set) return;
+  set.delete(key);
+  if (set.size === 0) index.delete(value);
 }

@@ -17,6 +17,7 @@ import { serveWatch } from './watch-handler.js';
 import { renderList, renderObject } from './render.js';
 import { openApiDocument } from './openapi.js';
 import { findUnknownFields } from '../validation/index.js';
+import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from '../protobuf/index.js';
 
 export interface ApiServerOptions {
   service: ApiService;
@@ -203,14 +204,13 @@ export class ApiServer {
   /** Reads a JSON object body; with fieldValidation=Strict, unknown fields are a 400 as in Kubernetes. */
   private async readObject(req: IncomingMessage, plural: string, q: URLSearchParams): Promise<unknown> {
     const ct = contentType(req);
-    if (ct === 'application/vnd.kubernetes.protobuf') {
-      // kubectl's imperative generators (create configmap, create namespace, run…) send protobuf.
-      throw new ApiError('UnsupportedMediaType', `kemu does not decode protobuf request bodies yet; use \`kubectl apply -f\` or \`kubectl create -f\` with a manifest (JSON/YAML) - accepted media types include: application/json`);
+    if (ct && ct !== 'application/json' && ct !== '*/*' && ct !== PROTOBUF_MEDIA_TYPE) {
+      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, ${PROTOBUF_MEDIA_TYPE}`);
     }
-    if (ct && ct !== 'application/json' && ct !== '*/*') {
-      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
-    }
-    const body = parseJsonBody(await readBody(req));
+    // kubectl's imperative generators (create deployment/namespace/configmap/service) send protobuf:
+    // it is decoded into the JSON kubectl would have sent, which then takes the JSON path below.
+    const raw = await readBody(req);
+    const body = ct === PROTOBUF_MEDIA_TYPE ? decodeProtobufBody(raw) : parseJsonBody(raw);
     if (q.get('fieldValidation') === 'Strict' && body && typeof body === 'object' && plural) {
       const unknown = findUnknownFields(body as any);
       if (unknown.length) {
