@@ -11,7 +11,10 @@ import { ApiError } from '../api/errors.js';
 import type { Clock } from '../util/clock.js';
 import { KemuError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
-import { Kubelet } from '../node/kubelet.js';
+import { HostAgent } from './host-agent.js';
+import { InMemoryRuntime } from '../node/runtime.js';
+import { evaluateReadiness, describeReadiness, type Readiness } from './readiness.js';
+import type { EndpointSlice, Pod, Service } from '../api/types.js';
 import type { Node } from '../api/types.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { ControlPlane } from './control-plane.js';
@@ -23,7 +26,7 @@ export interface ClusterStatus {
   name: string;
   api: string;
   kubeconfig?: string;
-  nodes: { name: string; internalIP: string; role: string; ready: boolean }[];
+  nodes: { name: string; internalIP: string; role: string; ready: boolean; podCIDR: string | null }[];
 }
 
 export class Cluster {
@@ -31,7 +34,7 @@ export class Cluster {
   readonly service: ApiService;
   readonly client: InProcessClient;
   readonly server: ApiServer;
-  readonly kubelets = new Map<string, Kubelet>();
+  readonly hosts = new Map<string, HostAgent>();
   readonly controlPlane: ControlPlane;
   readonly extensions = new ExtensionApi();
   private started = false;
@@ -80,11 +83,13 @@ export class Cluster {
 
     phase = p?.phase('Controllers');
     await this.controlPlane.start();
-    phase?.done('nodeipam, node lifecycle, namespace, garbage collector');
+    phase?.done('scheduler, nodeipam, node lifecycle, workloads, endpoints, namespace, gc');
 
     phase = p?.phase('Nodes');
+    // Until the emulated workloads arrive (pod transport issue), pods run in an in-memory runtime.
+    const runtime = new InMemoryRuntime({ clock: this.clock, startDelayMs: 100 / this.config.timing.speed });
     for (const n of this.config.nodes) {
-      const kubelet = new Kubelet(
+      const host = new HostAgent(
         this.client,
         this.clock,
         { name: n.name, role: n.role, internalIP: n.address, labels: n.labels, taints: n.taints, zone: n.zone },
@@ -93,41 +98,84 @@ export class Cluster {
           leaseRenewIntervalMs: this.config.timing.leaseRenewInterval,
           nodeStatusReportFrequencyMs: this.config.timing.nodeStatusReportFrequency,
         },
+        runtime,
         (err) => p?.warn(`kubelet ${n.name}: ${err.message}`),
       );
-      this.kubelets.set(n.name, kubelet);
-      await kubelet.start();
-      phase?.update(`${this.kubelets.size}/${this.config.nodes.length} registered`);
+      this.hosts.set(n.name, host);
+      await host.powerOn();
+      phase?.update(`${this.hosts.size}/${this.config.nodes.length} registered`);
     }
     phase?.done(`${this.config.nodes.length} registered`);
 
     phase = p?.phase('Manifests');
     await this.applyManifests((done, total) => phase?.update(`${done}/${total}`));
     phase?.done(`${this.config.manifests.length} created`);
+
+    phase = p?.phase('Cluster ready');
+    const r = await this.waitReady(this.readyTimeoutMs, (x) => phase?.update(describeReadiness(x)));
+    this.lastReadiness = r;
+    if (r.ready) phase?.done(describeReadiness(r));
+    else phase?.fail(`${describeReadiness(r)}; still waiting for: ${r.waitingFor.join('; ')}`);
   }
 
+  /** How long `start()` waits for readiness before reporting what is missing and going on. */
+  readyTimeoutMs = 60_000;
+  lastReadiness: Readiness | undefined;
+
   async stop(): Promise<void> {
-    for (const k of this.kubelets.values()) k.stop();
+    for (const h of this.hosts.values()) await h.powerOff();
     await this.controlPlane.stop();
     await this.server.close();
   }
 
   /** Powers a simulated host off: its kubelet stops renewing its Lease and reporting status. */
   async stopNode(name: string): Promise<{ node: string; state: 'stopped' }> {
-    this.kubeletOf(name).stop();
+    await this.hostOf(name).powerOff();
     return { node: name, state: 'stopped' };
   }
 
   /** Powers a simulated host on again: its kubelet re-registers and heartbeats. */
   async startNode(name: string): Promise<{ node: string; state: 'running' }> {
-    await this.kubeletOf(name).start();
+    await this.hostOf(name).powerOn();
     return { node: name, state: 'running' };
   }
 
-  private kubeletOf(name: string): Kubelet {
-    const k = this.kubelets.get(name);
-    if (!k) throw new ApiError('NotFound', `node "${name}" is not part of this topology (nodes: ${[...this.kubelets.keys()].join(', ')})`);
-    return k;
+  private hostOf(name: string): HostAgent {
+    const h = this.hosts.get(name);
+    if (!h) throw new ApiError('NotFound', `node "${name}" is not part of this topology (nodes: ${[...this.hosts.keys()].join(', ')})`);
+    return h;
+  }
+
+  /** What is still missing before the cluster counts as up (see readiness.ts). */
+  async readiness(): Promise<Readiness> {
+    const [nodes, pods, services, slices, ...workloads] = await Promise.all([
+      this.client.list<Node>('nodes'),
+      this.client.list<Pod>('pods'),
+      this.client.list<Service>('services'),
+      this.client.list<EndpointSlice>('endpointslices'),
+      this.client.list('deployments'),
+      this.client.list('statefulsets'),
+      this.client.list('daemonsets'),
+    ]);
+    return evaluateReadiness(
+      this.config.nodes.map((n) => n.name),
+      nodes.items,
+      pods.items,
+      services.items,
+      slices.items,
+      workloads.flatMap((list) => list.items.map((object) => ({ kind: object.kind, object }))),
+    );
+  }
+
+  /** Waits until ready or `timeoutMs` passes; returns the last readiness either way. */
+  async waitReady(timeoutMs: number, onProgress?: (r: Readiness) => void): Promise<Readiness> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.readiness();
+      onProgress?.(r);
+      if (r.ready || Date.now() >= deadline) return r;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 50));
+    }
   }
 
   apiUrl(): string {
@@ -136,15 +184,16 @@ export class Cluster {
 
   async status(kubeconfig?: string): Promise<ClusterStatus> {
     const nodes = await this.client.list<Node>('nodes');
+    const readiness = await this.readiness();
     return {
-      ready: true,
+      ready: readiness.ready,
       name: this.config.name,
       api: this.apiUrl(),
       ...(kubeconfig ? { kubeconfig } : {}),
       nodes: this.config.nodes.map((n) => {
         const obj = nodes.items.find((o) => o.metadata.name === n.name);
         const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-        return { name: n.name, internalIP: n.address, role: n.role, ready };
+        return { name: n.name, internalIP: n.address, role: n.role, ready, podCIDR: obj?.spec.podCIDR ?? null };
       }),
     };
   }

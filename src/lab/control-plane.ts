@@ -16,12 +16,15 @@ import { ReplicaSetController } from '../controllers/replicaset/replicaset.js';
 import { DeploymentController } from '../controllers/deployment/deployment.js';
 import { StatefulSetController } from '../controllers/statefulset/statefulset.js';
 import { DaemonSetController } from '../controllers/daemonset/daemonset.js';
+import { EndpointsController } from '../controllers/endpoints/controller.js';
+import { EndpointSliceController } from '../controllers/endpointslice/controller.js';
 import type { ClusterConfig } from './config.js';
 import { ApiError } from '../api/errors.js';
 
 interface Startable {
   start(): Promise<void>;
   stop(): Promise<void>;
+  idle(): boolean;
 }
 
 /** kube-controller-manager defaults that the topology does not expose. */
@@ -73,6 +76,7 @@ export class ControlPlane {
         factory,
         clock,
         nodeMonitorPeriodMs: config.timing.nodeMonitorPeriod,
+        apiSecondMs: scaled(1000),
         nodeMonitorGracePeriodMs: config.timing.nodeMonitorGracePeriod,
         nodeStartupGracePeriodMs: scaled(CONTROLLER_DEFAULTS.nodeStartupGracePeriodMs),
         // Rates are per second of Kubernetes time: faster clocks evict proportionally faster.
@@ -92,11 +96,18 @@ export class ControlPlane {
       new ReplicaSetController({ client, factory, clock, onError: quiet('replicaset') }),
       new StatefulSetController({ client, factory, clock, onError: quiet('statefulset') }),
       new DaemonSetController({ client, factory, clock, onError: quiet('daemonset') }),
+      new EndpointsController({ client, factory, clock, onError: quiet('endpoints') }),
+      new EndpointSliceController({ client, factory, clock, onError: quiet('endpointslice') }),
     );
   }
 
   async start(): Promise<void> {
     for (const c of this.controllers) await c.start();
+  }
+
+  /** True when no controller has work queued, running or waiting for a retry. */
+  idle(): boolean {
+    return this.controllers.every((c) => c.idle());
   }
 
   async stop(): Promise<void> {

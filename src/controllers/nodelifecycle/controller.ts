@@ -28,6 +28,8 @@ import { hasTaint, noScheduleDiff, NOT_READY_NO_EXECUTE, swapTaints, UNREACHABLE
 import { EXCLUDE_DISRUPTION_LABEL, planDisruption, zoneOf, type ZoneState } from './zones.js';
 
 export interface NodeLifecycleOptions {
+  /** Length of one second of pods' tolerationSeconds on the clock (1000 / timing.speed). */
+  apiSecondMs?: number;
   client: ApiClient;
   factory: InformerFactory;
   clock: Clock;
@@ -71,7 +73,7 @@ export class NodeLifecycleController extends Controller {
     this.leases = o.factory.informer<Lease>('leases');
     this.pods = o.factory.informer<Pod>('pods');
     this.orphans = new OrphanPodCollector(o.client, o.podGCQuarantineMs ?? 40_000);
-    this.taintEviction = new TaintEvictionController({ client: o.client, factory: o.factory, clock: o.clock, recorder: o.recorder, onError: o.onError });
+    this.taintEviction = new TaintEvictionController({ client: o.client, factory: o.factory, clock: o.clock, recorder: o.recorder, apiSecondMs: o.apiSecondMs, onError: o.onError });
     this.nodes.addHandlers({
       onAdd: (n) => this.enqueue(n.metadata.name!),
       onUpdate: (_o, n) => this.enqueue(n.metadata.name!),

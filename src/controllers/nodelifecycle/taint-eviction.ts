@@ -22,6 +22,8 @@ export interface TaintEvictionOptions {
   factory: InformerFactory;
   clock: Clock;
   recorder: EventRecorder;
+  /** Length of one second of tolerationSeconds on the clock (1000, divided by timing.speed). */
+  apiSecondMs?: number;
   onError?(err: Error): void;
 }
 
@@ -78,7 +80,7 @@ export class TaintEvictionController extends Controller {
     const node = nodeName ? this.nodes.get(undefined, nodeName) : undefined;
     if (!pod || !node || pod.metadata.deletionTimestamp) return this.cancel(key);
     const now = this.clock.now();
-    const decision = evictionDecision(pod, node.spec?.taints ?? [], (t) => this.seen(nodeName!, t, now));
+    const decision = evictionDecision(pod, node.spec?.taints ?? [], (t) => this.seen(nodeName!, t, now), this.o.apiSecondMs ?? 1000);
     if (decision.kind === 'keep') return this.cancel(key);
     if (decision.kind === 'at' && decision.at > now) return this.schedule(key, decision.at);
     this.cancel(key);

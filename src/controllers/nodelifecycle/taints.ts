@@ -82,7 +82,13 @@ export type EvictionDecision = { kind: 'keep' } | { kind: 'now' } | { kind: 'at'
  * counted from the taint's timeAdded (or `firstSeen(taint)` for a taint without one); tolerations
  * without tolerationSeconds tolerate forever.
  */
-export function evictionDecision(pod: Pod, taints: readonly Taint[], firstSeen: (t: Taint) => number): EvictionDecision {
+export function evictionDecision(
+  pod: Pod,
+  taints: readonly Taint[],
+  firstSeen: (t: Taint) => number,
+  /** How long one API second lasts on the controller's clock: 1000 ms, or less under timing.speed. */
+  secondMs = 1000,
+): EvictionDecision {
   const noExecute = taints.filter((t) => t.effect === 'NoExecute');
   if (noExecute.length === 0) return { kind: 'keep' };
   const tolerations = pod.spec?.tolerations ?? [];
@@ -92,7 +98,7 @@ export function evictionDecision(pod: Pod, taints: readonly Taint[], firstSeen: 
     if (!used) return { kind: 'now' };
     if (used.tolerationSeconds === undefined || used.tolerationSeconds === null) continue;
     const since = (taint.timeAdded && Date.parse(taint.timeAdded)) || firstSeen(taint);
-    at = Math.min(at, since + Math.max(0, used.tolerationSeconds) * 1000);
+    at = Math.min(at, since + Math.max(0, used.tolerationSeconds) * secondMs);
   }
   return at === Infinity ? { kind: 'keep' } : { kind: 'at', at };
 }

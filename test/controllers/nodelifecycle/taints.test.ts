@@ -79,6 +79,12 @@ describe('nodelifecycle taints and tolerations (pure)', () => {
     });
   }
 
+  it('eviction: tolerationSeconds count in API seconds, which timing.speed shortens on the clock', () => {
+    // 300 s of default toleration at speed 20 last 15 s on the controller's clock.
+    expect(evictionDecision(pod([], true), [unreachableAt(T0)], () => T0, 1000 / 20)).to.deep.equal({ kind: 'at', at: T0 + 15_000 });
+    expect(evictionDecision(pod([], true), [unreachableAt(T0)], () => T0)).to.deep.equal({ kind: 'at', at: T0 + 300_000 });
+  });
+
   it('swapTaints stamps NoExecute taints with timeAdded, keeps an existing one, removes the opposite', () => {
     const added = swapTaints([{ key: 'user', effect: 'NoSchedule' }], [UNREACHABLE_NO_EXECUTE], [NOT_READY_NO_EXECUTE], T0)!;
     expect(added).to.deep.equal([{ key: 'user', effect: 'NoSchedule' }, { ...UNREACHABLE_NO_EXECUTE, timeAdded: rfc3339(T0) }]);

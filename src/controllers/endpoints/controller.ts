@@ -1,0 +1,111 @@
+/**
+ * The endpoints controller: keeps one core/v1 Endpoints per Service with a selector, listing the
+ * pods it selects (kube-controller-manager's "endpoint" controller). Services without a selector
+ * are left to their users; the Endpoints of a deleted Service are deleted.
+ */
+import type { ApiClient } from '../../api/client.js';
+import { ApiError } from '../../api/errors.js';
+import type { InformerFactory } from '../../api/client/factory.js';
+import { objectKey, type Informer } from '../../api/client/informer.js';
+import type { Endpoints, Pod, Service } from '../../api/types.js';
+import type { Clock } from '../../util/clock.js';
+import { Controller } from '../controller.js';
+import { planEndpoints } from './compute.js';
+import { PodNamespaceIndex, ServiceSelectorIndex, selectedPods, wantsEndpoints } from './pods.js';
+
+export interface EndpointsControllerOptions {
+  client: ApiClient;
+  factory: InformerFactory;
+  clock: Clock;
+  workers?: number;
+  onError?(key: string, err: Error): void;
+}
+
+/** Endpoints used as leader-election locks carry this and are not a Service's. */
+const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
+
+export class EndpointsController extends Controller {
+  private readonly client: ApiClient;
+  private readonly services: Informer<Service>;
+  private readonly pods: Informer<Pod>;
+  private readonly endpoints: Informer<Endpoints>;
+  private readonly selectors = new ServiceSelectorIndex();
+  private readonly podIndex = new PodNamespaceIndex();
+
+  constructor(opts: EndpointsControllerOptions) {
+    super({ name: 'endpoints', clock: opts.clock, workers: opts.workers ?? 2, onError: opts.onError });
+    this.client = opts.client;
+    this.services = opts.factory.informer<Service>('services');
+    this.pods = opts.factory.informer<Pod>('pods');
+    this.endpoints = opts.factory.informer<Endpoints>('endpoints');
+    this.services.addHandlers({
+      onAdd: (s) => this.onService(s),
+      onUpdate: (_o, s) => this.onService(s),
+      onDelete: (s) => {
+        this.selectors.delete(s);
+        this.enqueue(objectKey(s));
+      },
+    });
+    this.pods.addHandlers({
+      onAdd: (p) => {
+        this.podIndex.upsert(p);
+        for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
+      },
+      onUpdate: (o, p) => {
+        this.podIndex.upsert(p);
+        for (const k of this.selectors.servicesForUpdate(o, p)) this.enqueue(k);
+      },
+      onDelete: (p) => {
+        this.podIndex.delete(p);
+        for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
+      },
+    });
+    // A managed Endpoints deleted by hand comes back at once; edits wait for the next change.
+    this.endpoints.addHandlers({ onDelete: (e) => this.enqueue(objectKey(e)) });
+  }
+
+  override async start(): Promise<void> {
+    await super.start();
+    // checkLeftoverEndpoints: Endpoints whose Service went while the controller was down.
+    for (const ep of this.endpoints.list()) {
+      if (!ep.metadata.annotations?.[LEADER_ANNOTATION]) this.enqueue(objectKey(ep));
+    }
+  }
+
+  protected override informers(): Informer<any>[] {
+    return [this.services, this.pods, this.endpoints];
+  }
+
+  protected override async sync(key: string): Promise<void> {
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const svc = this.services.getByKey(key);
+    if (!svc) {
+      // The Service is gone: so are its Endpoints. Deleted even when the cache does not show
+      // them yet (a create may still be on its way through the watch), as Kubernetes does.
+      try {
+        await this.client.delete('endpoints', namespace, name);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+      }
+      return;
+    }
+    if (!wantsEndpoints(svc)) return; // no selector (user-managed) or ExternalName
+    const plan = planEndpoints(svc, selectedPods(svc, this.podIndex.list(namespace)), this.endpoints.getByKey(key));
+    if (plan.action === 'none') return;
+    try {
+      if (plan.action === 'create') await this.client.create('endpoints', plan.endpoints);
+      else await this.client.update('endpoints', plan.endpoints);
+    } catch (err) {
+      // In a terminating namespace creates keep failing: drop the key, as Kubernetes does.
+      if (err instanceof ApiError && err.reason === 'Forbidden' && plan.action === 'create') return;
+      throw err; // conflicts and stale-cache AlreadyExists are retried with backoff
+    }
+  }
+
+  private onService(s: Service): void {
+    this.selectors.set(s);
+    this.enqueue(objectKey(s));
+  }
+}
