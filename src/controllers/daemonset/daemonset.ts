@@ -6,6 +6,7 @@
  * 1.12. Failed pods are replaced; extra pods on a node are removed; a RollingUpdate replaces pods
  * of an old template while at most maxUnavailable daemon pods are unavailable (maxSurge: not emulated).
  */
+import { ensurePodIndexes } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
@@ -66,6 +67,7 @@ export class DaemonSetController extends Controller {
     this.requeue = new Requeue(opts.clock, (k) => this.enqueue(k));
     this.sets = opts.factory.informer<DaemonSet>('daemonsets');
     this.pods = opts.factory.informer<Pod>('pods');
+    ensurePodIndexes(this.pods);
     this.nodes = opts.factory.informer<Node>('nodes');
     const enqueueDs = (ds: DaemonSet) => this.enqueue(objectKey(ds));
     const enqueueAll = () => this.sets.list().forEach(enqueueDs);
@@ -135,7 +137,7 @@ export class DaemonSetController extends Controller {
     const selector = selectorOf(ds);
     if (!selector || selector.empty) return;
     const owned = await claimObjects(
-      this.pods.list().filter((p) => p.metadata.namespace === ns),
+      this.pods.listNamespace(ns),
       { client: this.client, resource: 'pods', owner: ds, matches: (p) => selector.matches(p.metadata.labels), canAdopt: freshOwnerCheck(this.client, 'daemonsets', ds) },
     );
     const hash = computeHash(ds.spec.template, ds.status?.collisionCount as number | undefined);

@@ -6,6 +6,7 @@
  * revisionHistoryLimit are deleted. Each sync takes one step and the ReplicaSet events it causes
  * trigger the next, exactly as in Kubernetes.
  */
+import { ensurePodIndexes, POD_BY_CONTROLLER } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
@@ -60,6 +61,7 @@ export class DeploymentController extends Controller {
     this.deployments = opts.factory.informer<Deployment>('deployments');
     this.sets = opts.factory.informer<ReplicaSet>('replicasets');
     this.pods = opts.factory.informer<Pod>('pods');
+    ensurePodIndexes(this.pods);
     const enqueueD = (d: Deployment | undefined) => d && this.enqueue(objectKey(d));
     this.deployments.addHandlers({ onAdd: enqueueD, onUpdate: (_o, d) => enqueueD(d), onDelete: enqueueD });
     this.sets.addHandlers({
@@ -122,7 +124,7 @@ export class DeploymentController extends Controller {
       return;
     }
     const rsList = await claimObjects(
-      this.sets.list().filter((rs) => rs.metadata.namespace === ns),
+      this.sets.listNamespace(ns),
       {
         client: this.client,
         resource: 'replicasets',
@@ -187,10 +189,10 @@ export class DeploymentController extends Controller {
   private oldPodsRunning(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): boolean {
     if (util.sumStatus(oldRSs, 'replicas') > 0) return true;
     const oldUids = new Set(oldRSs.map((rs) => rs.metadata.uid));
-    return this.pods.list().some((p) => {
-      const uid = controllerRef(p)?.uid;
-      return p.metadata.namespace === d.metadata.namespace && uid !== undefined && uid !== newRS?.metadata.uid && oldUids.has(uid) && !isTerminal(p);
-    });
+    // Only pods controlled by an old ReplicaSet matter: read them through the owner index.
+    return [...oldUids].some((uid) =>
+      uid !== undefined && uid !== newRS?.metadata.uid && this.pods.byIndex(POD_BY_CONTROLLER, uid).some((p) => p.metadata.namespace === d.metadata.namespace && !isTerminal(p)),
+    );
   }
 
   /** sync(): proportional scaling (and history cleanup while paused), then counts-only status. */

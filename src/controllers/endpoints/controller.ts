@@ -3,6 +3,7 @@
  * pods it selects (kube-controller-manager's "endpoint" controller). Services without a selector
  * are left to their users; the Endpoints of a deleted Service are deleted.
  */
+import { ensurePodIndexes, podsSelectedBy } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import { ApiError } from '../../api/errors.js';
 import type { InformerFactory } from '../../api/client/factory.js';
@@ -11,7 +12,7 @@ import type { Endpoints, Pod, Service } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
 import { planEndpoints } from './compute.js';
-import { PodNamespaceIndex, ServiceSelectorIndex, selectedPods, wantsEndpoints } from './pods.js';
+import { ServiceSelectorIndex, wantsEndpoints } from './pods.js';
 
 export interface EndpointsControllerOptions {
   client: ApiClient;
@@ -30,13 +31,13 @@ export class EndpointsController extends Controller {
   private readonly pods: Informer<Pod>;
   private readonly endpoints: Informer<Endpoints>;
   private readonly selectors = new ServiceSelectorIndex();
-  private readonly podIndex = new PodNamespaceIndex();
 
   constructor(opts: EndpointsControllerOptions) {
     super({ name: 'endpoints', clock: opts.clock, workers: opts.workers ?? 2, onError: opts.onError });
     this.client = opts.client;
     this.services = opts.factory.informer<Service>('services');
     this.pods = opts.factory.informer<Pod>('pods');
+    ensurePodIndexes(this.pods);
     this.endpoints = opts.factory.informer<Endpoints>('endpoints');
     this.services.addHandlers({
       onAdd: (s) => this.onService(s),
@@ -48,15 +49,12 @@ export class EndpointsController extends Controller {
     });
     this.pods.addHandlers({
       onAdd: (p) => {
-        this.podIndex.upsert(p);
         for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
       },
       onUpdate: (o, p) => {
-        this.podIndex.upsert(p);
         for (const k of this.selectors.servicesForUpdate(o, p)) this.enqueue(k);
       },
       onDelete: (p) => {
-        this.podIndex.delete(p);
         for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
       },
     });
@@ -92,7 +90,7 @@ export class EndpointsController extends Controller {
       return;
     }
     if (!wantsEndpoints(svc)) return; // no selector (user-managed) or ExternalName
-    const plan = planEndpoints(svc, selectedPods(svc, this.podIndex.list(namespace)), this.endpoints.getByKey(key));
+    const plan = planEndpoints(svc, podsSelectedBy(this.pods, namespace, svc.spec.selector ?? {}), this.endpoints.getByKey(key));
     if (plan.action === 'none') return;
     try {
       if (plan.action === 'create') await this.client.create('endpoints', plan.endpoints);

@@ -5,7 +5,6 @@
  */
 import type { ContainerPort, Pod, Service, ServicePort } from '../../api/types.js';
 import { selectorFromSet, type LabelMatcher } from '../../api/selectors/index.js';
-import { objectKey } from '../../api/client/informer.js';
 
 export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
 
@@ -126,31 +125,6 @@ export function selectedPods(svc: Service, pods: Iterable<Pod>): Pod[] {
   return out;
 }
 
-/**
- * Pods by namespace, kept by the pod informer handlers, so a sync lists one namespace's pods (the
- * informer cache has no namespace index, unlike client-go's).
- */
-export class PodNamespaceIndex {
-  private readonly byNamespace = new Map<string, Map<string, Pod>>();
-
-  upsert(pod: Pod): void {
-    const ns = pod.metadata.namespace ?? '';
-    let m = this.byNamespace.get(ns);
-    if (!m) this.byNamespace.set(ns, (m = new Map()));
-    m.set(objectKey(pod), pod);
-  }
-
-  delete(pod: Pod): void {
-    const ns = pod.metadata.namespace ?? '';
-    const m = this.byNamespace.get(ns);
-    m?.delete(objectKey(pod));
-    if (m?.size === 0) this.byNamespace.delete(ns);
-  }
-
-  list(namespace: string): Iterable<Pod> {
-    return this.byNamespace.get(namespace)?.values() ?? [];
-  }
-}
 
 /** JSON with sorted keys, for comparing desired and stored objects whatever their key order. */
 export function canonicalJson(v: unknown): string {

@@ -3,6 +3,7 @@
  * a selector in step with the pods it selects (at most maxEndpointsPerSlice endpoints per slice,
  * one set of slices per distinct port set), writing only what changed.
  */
+import { ensurePodIndexes, podsSelectedBy, POD_BY_NODE } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import { ApiError } from '../../api/errors.js';
 import type { InformerFactory } from '../../api/client/factory.js';
@@ -11,7 +12,7 @@ import type { EndpointSlice, Node, Pod, Service } from '../../api/types.js';
 import { KemuError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
-import { PodNamespaceIndex, ServiceSelectorIndex, selectedPods, wantsEndpoints } from '../endpoints/pods.js';
+import { ServiceSelectorIndex, wantsEndpoints } from '../endpoints/pods.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_ZONE, desiredEndpoints } from './compute.js';
 import { reconcileSlices } from './reconcile.js';
 import { SliceTracker } from './tracker.js';
@@ -36,7 +37,6 @@ export class EndpointSliceController extends Controller {
   private readonly nodes: Informer<Node>;
   private readonly slices: Informer<EndpointSlice>;
   private readonly selectors = new ServiceSelectorIndex();
-  private readonly podIndex = new PodNamespaceIndex();
   private readonly tracker = new SliceTracker();
 
   constructor(opts: EndpointSliceControllerOptions) {
@@ -45,6 +45,7 @@ export class EndpointSliceController extends Controller {
     this.max = opts.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE;
     this.services = opts.factory.informer<Service>('services');
     this.pods = opts.factory.informer<Pod>('pods');
+    ensurePodIndexes(this.pods);
     this.nodes = opts.factory.informer<Node>('nodes');
     this.slices = opts.factory.informer<EndpointSlice>('endpointslices');
     this.services.addHandlers({
@@ -57,15 +58,12 @@ export class EndpointSliceController extends Controller {
     });
     this.pods.addHandlers({
       onAdd: (p) => {
-        this.podIndex.upsert(p);
         for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
       },
       onUpdate: (o, p) => {
-        this.podIndex.upsert(p);
         for (const k of this.selectors.servicesForUpdate(o, p)) this.enqueue(k);
       },
       onDelete: (p) => {
-        this.podIndex.delete(p);
         for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
       },
     });
@@ -105,7 +103,7 @@ export class EndpointSliceController extends Controller {
       throw new KemuError(ERR_STALE_SLICE_CACHE, `EndpointSlice informer cache is out of date for service ${key}`);
     }
     this.tracker.settle(key, managed);
-    const pods = selectedPods(svc, this.podIndex.list(namespace));
+    const pods = podsSelectedBy(this.pods, namespace, svc.spec.selector ?? {});
     const desired = desiredEndpoints(svc, pods, (n) => this.nodes.get(undefined, n));
     const plan = reconcileSlices(svc, desired.groups, managed, this.max);
     if (!svc.metadata.deletionTimestamp) {
@@ -161,7 +159,7 @@ export class EndpointSliceController extends Controller {
 
   private onNode(n: Node): void {
     const keys = new Set<string>();
-    for (const p of this.pods.list()) if (p.spec.nodeName === n.metadata.name) for (const k of this.selectors.servicesFor(p)) keys.add(k);
+    for (const p of this.pods.byIndex(POD_BY_NODE, n.metadata.name!)) for (const k of this.selectors.servicesFor(p)) keys.add(k);
     for (const k of keys) this.enqueue(k);
   }
 }

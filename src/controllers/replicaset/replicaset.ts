@@ -6,6 +6,7 @@
  * reports status. Expectations keep a sync from acting on a cache that has not yet seen its own
  * creates and deletes.
  */
+import { ensurePodIndexes, podClaimCandidates } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
@@ -58,6 +59,7 @@ export class ReplicaSetController extends Controller {
     this.requeue = new Requeue(opts.clock, (k) => this.enqueue(k));
     this.sets = opts.factory.informer<ReplicaSet>('replicasets');
     this.pods = opts.factory.informer<Pod>('pods');
+    ensurePodIndexes(this.pods);
     this.sets.addHandlers({
       onAdd: (rs) => this.enqueue(objectKey(rs)),
       onUpdate: (_old, rs) => this.enqueue(objectKey(rs)),
@@ -128,7 +130,9 @@ export class ReplicaSetController extends Controller {
     const selector = selectorOf(rs);
     if (!selector) return;
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
-    const active = this.pods.list().filter((p) => p.metadata.namespace === ns && podutil.isPodActive(p));
+    const sel = rs.spec.selector;
+    const candidates = podClaimCandidates(this.pods, ns, rs.metadata.uid, sel?.matchLabels, !sel?.matchLabels && Boolean(sel?.matchExpressions?.length));
+    const active = candidates.filter((p) => podutil.isPodActive(p));
     const owned = await claimObjects(active, {
       client: this.client,
       resource: 'pods',

@@ -7,6 +7,7 @@
  * Not emulated: volumeClaimTemplates (kemu has no PersistentVolumeClaims) and ControllerRevision
  * objects (a recreated pod always gets the current template, even below the partition).
  */
+import { ensurePodIndexes } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
@@ -54,6 +55,7 @@ export class StatefulSetController extends Controller {
     this.requeue = new Requeue(opts.clock, (k) => this.enqueue(k));
     this.sets = opts.factory.informer<StatefulSet>('statefulsets');
     this.pods = opts.factory.informer<Pod>('pods');
+    ensurePodIndexes(this.pods);
     const enqueueSet = (s: StatefulSet) => this.enqueue(objectKey(s));
     this.sets.addHandlers({ onAdd: enqueueSet, onUpdate: (_o, s) => enqueueSet(s), onDelete: enqueueSet });
     const onPod = (pod: Pod) => {
@@ -98,7 +100,7 @@ export class StatefulSetController extends Controller {
     const selector = selectorOf(set);
     if (!selector) return;
     const pods = await claimObjects(
-      this.pods.list().filter((p) => p.metadata.namespace === ns),
+      this.pods.listNamespace(ns),
       {
         client: this.client,
         resource: 'pods',
