@@ -1,0 +1,188 @@
+/**
+ * A routing table with longest-prefix match, as `ip route` shows it. Routes are kept in one Map per
+ * prefix length keyed by the masked destination, so a lookup costs one Map probe per prefix length
+ * in use (a handful on a real node), longest first. Several routes for one prefix are kept ordered
+ * by metric; routes through a device that is down are skipped, as Linux skips dead nexthops.
+ */
+
+import { formatIpv4, prefixMask } from '../../net/index.js';
+import { KemuError } from '../../util/errors.js';
+import { formatCidr, networkOf, parseCidr, toIp } from './cidr.js';
+import type { NetDevice } from './device.js';
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
+export type RouteScope = 'global' | 'link' | 'host';
+
+/** What `ip route add` takes. */
+export interface RouteSpec {
+  /** "10.244.1.0/24", "10.0.0.1" or "default". */
+  dst: string;
+  via?: string | number;
+  dev?: string;
+  onlink?: boolean;
+  type?: RouteType;
+  metric?: number;
+  src?: string | number;
+  /** 'kernel' | 'boot' (the default of `ip route add`) | 'static' | 'bird' | any other name. */
+  proto?: string;
+  scope?: RouteScope;
+}
+
+export interface Route {
+  readonly dst: number;
+  readonly prefixLength: number;
+  readonly type: RouteType;
+  readonly via: number | undefined;
+  readonly dev: NetDevice | undefined;
+  readonly onlink: boolean;
+  readonly metric: number;
+  readonly src: number | undefined;
+  readonly proto: string;
+  readonly scope: RouteScope;
+}
+
+export interface DeviceDirectory {
+  device(name: string): NetDevice | undefined;
+}
+
+export class RoutingTable {
+  private readonly byLength: Array<Map<number, Route[]>> = Array.from({ length: 33 }, () => new Map());
+  /** Prefix lengths that hold routes, longest first. */
+  private lengths: number[] = [];
+  private count = 0;
+
+  constructor(readonly name: string, private readonly devices: DeviceDirectory) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** `ip route add`: validates like the kernel (typed error codes, Linux's messages). */
+  add(spec: RouteSpec): Route {
+    const route = this.build(spec);
+    this.insert(route, false);
+    return route;
+  }
+
+  /** `ip route replace`: the route with the same prefix and metric is replaced, or this one added. */
+  replace(spec: RouteSpec): Route {
+    const route = this.build(spec);
+    this.insert(route, true);
+    return route;
+  }
+
+  /** `ip route del`: the first route matching the prefix and whatever else the spec names. */
+  delete(spec: Partial<RouteSpec> & { dst: string }): Route {
+    const { address, prefixLength } = parseCidr(spec.dst);
+    const via = spec.via === undefined ? undefined : toIp(spec.via);
+    const found = this.byLength[prefixLength]!.get(networkOf(address, prefixLength))?.find((r) =>
+      (spec.metric === undefined || r.metric === spec.metric) && (via === undefined || r.via === via) &&
+      (spec.dev === undefined || r.dev?.name === spec.dev) && (spec.type === undefined || r.type === spec.type));
+    if (found === undefined) throw new KemuError('ERR_ROUTE_NOT_FOUND', 'RTNETLINK answers: No such process');
+    this.removeWhere((r) => r === found);
+    return found;
+  }
+
+  /** Inserts an already-built route (connected and local routes the namespace derives from addresses). */
+  insert(route: Route, replace: boolean): void {
+    const map = this.byLength[route.prefixLength]!;
+    const list = map.get(route.dst) ?? [];
+    const same = list.findIndex((r) => r.metric === route.metric);
+    if (same >= 0 && !replace) throw new KemuError('ERR_ROUTE_EXISTS', 'RTNETLINK answers: File exists');
+    if (same >= 0) list.splice(same, 1);
+    else this.count++;
+    const at = list.findIndex((r) => r.metric > route.metric);
+    list.splice(at < 0 ? list.length : at, 0, route);
+    if (list.length === 1) {
+      map.set(route.dst, list);
+      this.refreshLengths();
+    }
+  }
+
+  removeWhere(predicate: (r: Route) => boolean): number {
+    let removed = 0;
+    for (const map of this.byLength) {
+      for (const [key, list] of map) {
+        const kept = list.filter((r) => !predicate(r));
+        removed += list.length - kept.length;
+        if (kept.length === 0) map.delete(key);
+        else if (kept.length !== list.length) map.set(key, kept);
+      }
+    }
+    this.count -= removed;
+    if (removed > 0) this.refreshLengths();
+    return removed;
+  }
+
+  /** Longest-prefix match, lowest metric first, skipping routes whose device is down. */
+  lookup(ip: number): Route | undefined {
+    for (const length of this.lengths) {
+      const list = this.byLength[length]!.get((ip & prefixMask(length)) >>> 0);
+      if (list === undefined) continue;
+      for (const r of list) if (r.dev === undefined || r.dev.up) return r;
+    }
+    return undefined;
+  }
+
+  /** All routes in `ip route` order (by destination, then prefix length, then metric). */
+  list(): Route[] {
+    const all: Route[] = [];
+    for (const map of this.byLength) for (const list of map.values()) all.push(...list);
+    return all.sort((a, b) => a.dst - b.dst || a.prefixLength - b.prefixLength || a.metric - b.metric);
+  }
+
+  private refreshLengths(): void {
+    this.lengths = [];
+    for (let len = 32; len >= 0; len--) if (this.byLength[len]!.size > 0) this.lengths.push(len);
+  }
+
+  private build(spec: RouteSpec): Route {
+    const { address, prefixLength } = parseCidr(spec.dst);
+    if (networkOf(address, prefixLength) !== address) {
+      throw new KemuError('ERR_INVALID_PREFIX', 'Error: Invalid prefix for given prefix length.');
+    }
+    const type = spec.type ?? 'unicast';
+    let dev = spec.dev === undefined ? undefined : this.devices.device(spec.dev);
+    if (spec.dev !== undefined && dev === undefined) throw new KemuError('ERR_NO_SUCH_DEVICE', `Cannot find device "${spec.dev}"`);
+    const via = spec.via === undefined ? undefined : toIp(spec.via);
+    const onlink = spec.onlink === true;
+    if (type === 'unicast' || type === 'local' || type === 'broadcast') {
+      if (onlink && dev === undefined) throw new KemuError('ERR_NO_SUCH_DEVICE', 'Error: Nexthop device required for onlink.');
+      if (via !== undefined && !onlink) dev = this.onLinkDevice(via, dev);
+      if (dev === undefined) throw new KemuError('ERR_NO_SUCH_DEVICE', 'RTNETLINK answers: No such device');
+    } else {
+      dev = undefined; // blackhole, unreachable and prohibit routes have no nexthop
+    }
+    const scope = spec.scope ?? (type === 'local' ? 'host' : type === 'unicast' && via === undefined ? 'link' : 'global');
+    return {
+      dst: address, prefixLength, type, via: type === 'unicast' ? via : undefined, dev, onlink, metric: spec.metric ?? 0,
+      src: spec.src === undefined ? undefined : toIp(spec.src), proto: spec.proto ?? 'boot', scope,
+    };
+  }
+
+  /**
+   * fib_check_nh_v4_gw: without `onlink` the gateway must lie in a link-scope route of this table
+   * (a connected subnet), on the given device if one was named; the device state is ignored.
+   */
+  private onLinkDevice(via: number, dev: NetDevice | undefined): NetDevice {
+    for (const length of this.lengths) {
+      const list = this.byLength[length]!.get((via & prefixMask(length)) >>> 0);
+      const hit = list?.find((r) => r.type === 'unicast' && r.scope !== 'global' && r.dev !== undefined && (dev === undefined || r.dev === dev));
+      if (hit !== undefined) return hit.dev!;
+    }
+    throw new KemuError('ERR_GATEWAY_NOT_ON_LINK', 'Error: Nexthop has invalid gateway.');
+  }
+}
+
+/** One line of `ip route` output. */
+export function formatRoute(r: Route): string {
+  const parts = [r.type === 'unicast' ? formatCidr(r.dst, r.prefixLength) : `${r.type} ${formatCidr(r.dst, r.prefixLength)}`];
+  if (r.via !== undefined) parts.push(`via ${formatIpv4(r.via)}`);
+  if (r.dev !== undefined) parts.push(`dev ${r.dev.name}`);
+  if (r.proto !== 'boot') parts.push(`proto ${r.proto}`);
+  if (r.scope !== 'global') parts.push(`scope ${r.scope}`);
+  if (r.src !== undefined) parts.push(`src ${formatIpv4(r.src)}`);
+  if (r.metric !== 0) parts.push(`metric ${r.metric}`);
+  if (r.onlink) parts.push('onlink');
+  return parts.join(' ');
+}
