@@ -100,4 +100,19 @@ describe('MemoryStore', () => {
     s.create('pods', pod('b'));
     expect(n).to.equal(1);
   });
+
+  it('wakes a triggered pod watch only for pods on its node, including moves away from it', () => {
+    const s = new MemoryStore();
+    const seen: string[] = [];
+    s.watch('pods', s.currentResourceVersion(), (e) => seen.push(`${e.type}:${e.name}`), { trigger: 'n1' });
+    const onNode = (name: string, nodeName: string) => ({ ...pod(name), spec: { nodeName, containers: [] } });
+    s.create('pods', onNode('a', 'n1'));
+    s.create('pods', onNode('b', 'n2'));
+    const b = s.get('pods', 'default', 'b')!;
+    s.update('pods', { ...b.object, spec: { nodeName: 'n1', containers: [] } });
+    const a = s.get('pods', 'default', 'a')!;
+    s.update('pods', { ...a.object, spec: { nodeName: 'n3', containers: [] } });
+    s.delete('pods', 'default', 'b');
+    expect(seen).to.deep.equal(['ADDED:a', 'MODIFIED:b', 'MODIFIED:a', 'DELETED:b']);
+  });
 });

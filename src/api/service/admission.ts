@@ -21,22 +21,24 @@ export interface AdmissionContext {
 /** Kubernetes' DefaultTolerationSeconds admission plugin default. */
 export const DEFAULT_TOLERATION_SECONDS = 300;
 
+/**
+ * Admission works on the request's own copy of the object (the service copied the body once), so it
+ * changes it in place rather than copying again.
+ */
 export function admitCreate(r: ResourceInfo, obj: KubeObject, ctx: AdmissionContext): KubeObject {
   switch (r.plural) {
     case 'services': {
-      const svc = deepCopy(obj) as Service;
-      ctx.addressing.allocateForCreate(svc);
-      return svc;
+      ctx.addressing.allocateForCreate(obj as Service);
+      return obj;
     }
     case 'pods': {
-      const pod = addDefaultTolerations(obj as Pod, DEFAULT_TOLERATION_SECONDS) as Pod;
-      const out = deepCopy(pod);
+      const out = addDefaultTolerations(obj as Pod, DEFAULT_TOLERATION_SECONDS) as Pod;
       // A new pod is Pending until a kubelet reports otherwise; clients cannot create it Running.
       out.status = { phase: 'Pending', qosClass: qosClass(out) };
       return out;
     }
     case 'namespaces': {
-      const ns = deepCopy(obj);
+      const ns = obj;
       ns.spec = { finalizers: ['kubernetes'], ...(ns.spec ?? {}) };
       ns.status = { phase: 'Active' };
       return ns;
@@ -46,11 +48,10 @@ export function admitCreate(r: ResourceInfo, obj: KubeObject, ctx: AdmissionCont
   }
 }
 
-export function admitUpdate(r: ResourceInfo, next: KubeObject, old: KubeObject, ctx: AdmissionContext): KubeObject {
-  if (r.plural === 'services') {
-    const svc = deepCopy(next) as Service;
-    ctx.addressing.reallocateForUpdate(svc, old as Service);
-    return svc;
+export function admitUpdate(r: ResourceInfo, next: KubeObject, old: KubeObject, ctx: AdmissionContext, subresource?: string): KubeObject {
+  if (r.plural === 'services' && !subresource) {
+    ctx.addressing.reallocateForUpdate(next as Service, old as Service);
+    return next;
   }
   if (r.plural === 'namespaces' && old.status?.phase === 'Terminating') {
     return { ...next, status: { ...(next.status ?? {}), phase: 'Terminating' } };

@@ -10,6 +10,8 @@ import { KemuError } from '../../util/errors.js';
 
 export interface ObjectFilter {
   matches(obj: KubeObject): boolean;
+  /** The value the field selector requires for `field` (e.g. spec.nodeName), if it pins one. */
+  requiredField(field: string): string | undefined;
   /** True when every object of the namespace matches (no selectors). */
   readonly everything: boolean;
 }
@@ -28,6 +30,7 @@ export function buildFilter(resource: string, namespace: string, labelSelector?:
   const everything = !namespace && labelsEmpty && !fields;
   return {
     everything,
+    requiredField: (field: string) => fields?.requiredValue(field),
     matches(obj: KubeObject): boolean {
       if (namespace && obj.metadata.namespace !== namespace) return false;
       if (!labelsEmpty && !labels!.matches(obj.metadata.labels)) return false;

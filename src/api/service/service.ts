@@ -19,6 +19,7 @@ import type { PatchType } from '../client.js';
 import { Paginator, type Page } from './paging.js';
 import { buildFilter } from './filter.js';
 import { randomSuffix } from './names.js';
+import { WATCH_TRIGGERS } from '../store/triggers.js';
 import { ServiceAddressing } from './service-ips.js';
 import { admitCreate, admitUpdate, decideDelete, releaseOnDelete, type AdmissionContext } from './admission.js';
 import { fromScale, toScale } from './scale.js';
@@ -134,8 +135,10 @@ export class ApiService {
       const out = translate(ev, filter.matches);
       if (out) listener(out);
     };
+    const trigger = WATCH_TRIGGERS[r.plural];
+    const triggerValue = trigger ? filter.requiredField(trigger.field) : undefined;
     try {
-      return this.store.watch(r.plural, from, onEvent);
+      return this.store.watch(r.plural, from, onEvent, triggerValue !== undefined ? { trigger: triggerValue } : {});
     } catch (err) {
       if (isKemuError(err, 'ERR_GONE')) throw new ApiError('Expired', err.message);
       throw err;
@@ -176,7 +179,7 @@ export class ApiService {
     const r = this.resource(plural);
     if (opts.subresource === 'scale') return this.updateScale(r, namespace, name, body);
     if (opts.subresource && opts.subresource !== 'status' && opts.subresource !== 'finalize') throw this.noSubresource(r, opts.subresource);
-    const obj = this.checkBody(r, body, namespace);
+    const obj = this.checkBody(r, body, namespace, false, opts.subresource);
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
     }
@@ -211,7 +214,8 @@ export class ApiService {
       }
       try {
         if (opts.subresource === 'scale') return this.updateScale(r, namespace, name, obj);
-        return this.replace(r, current, this.checkBody(r, obj, namespace), opts);
+        // Patch functions return fresh objects, so the result is already this request's own.
+        return this.replace(r, current, this.checkBody(r, obj, namespace, true), opts);
       } catch (err) {
         if (err instanceof ApiError && err.reason === 'Conflict' && attempt < 5) continue;
         throw err;
@@ -244,12 +248,13 @@ export class ApiService {
   private replace(r: ResourceInfo, current: StoredObject, incoming: KubeObject, opts: WriteOpts): StoredObject {
     const old = current.object;
     let next: KubeObject;
+    // `incoming` is this request's own copy (checkBody made it); `old` is frozen and only shared.
     if (opts.subresource === 'status') {
-      next = { ...deepCopy(old), status: deepCopy(incoming.status) };
+      next = { ...old, status: incoming.status };
     } else if (opts.subresource === 'finalize') {
-      next = { ...deepCopy(old), spec: deepCopy(incoming.spec) };
+      next = { ...old, spec: incoming.spec };
     } else {
-      next = deepCopy(incoming);
+      next = incoming;
       // Fields the server owns survive whatever the client sent.
       next.metadata = {
         ...next.metadata,
@@ -265,7 +270,7 @@ export class ApiService {
       if (next.metadata.generation === undefined) delete next.metadata.generation;
       if (r.subresources.includes('status')) {
         if (old.status === undefined) delete next.status;
-        else next.status = deepCopy(old.status);
+        else next.status = old.status;
       }
       next = applyDefaults(next) as KubeObject;
       if (next.spec !== undefined && JSON.stringify(next.spec) !== JSON.stringify(old.spec)) {
@@ -273,7 +278,7 @@ export class ApiService {
       }
     }
     this.validate(r, next, old);
-    next = admitUpdate(r, next, old, this.ctx);
+    next = admitUpdate(r, next, old, this.ctx, opts.subresource);
     if (opts.dryRun) return { object: next, json: JSON.stringify(next), resourceVersion: current.resourceVersion };
     // An object being deleted goes once its last finalizer is removed (for a namespace, also the
     // `kubernetes` finalizer in spec.finalizers that the namespace controller removes via /finalize).
@@ -332,9 +337,16 @@ export class ApiService {
   }
 
   /** Parses and checks a request body: kind, apiVersion and namespace must fit the URL. */
-  private checkBody(r: ResourceInfo, body: unknown, namespace: string | undefined): KubeObject {
+  private checkBody(r: ResourceInfo, body: unknown, namespace: string | undefined, owned = false, subresource?: string): KubeObject {
     if (!isObject(body)) throw badRequest(`the body of the request was not a JSON object`);
-    const obj = deepCopy(body) as KubeObject;
+    // Callers' objects may be frozen informer objects or reused by them: copy unless already ours.
+    // A status (or finalize) write takes only .status (.spec) from the body, so only that is copied.
+    let obj: KubeObject;
+    if (owned) obj = body as KubeObject;
+    else if (subresource === 'status' || subresource === 'finalize') {
+      const part = subresource === 'status' ? 'status' : 'spec';
+      obj = { ...(body as KubeObject), metadata: { ...((body as KubeObject).metadata ?? {}) }, [part]: deepCopy(body[part]) };
+    } else obj = deepCopy(body) as KubeObject;
     const expected = apiVersionOf(r);
     if (obj.kind === undefined) obj.kind = r.kind;
     if (obj.apiVersion === undefined) obj.apiVersion = expected;

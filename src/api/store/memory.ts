@@ -5,11 +5,14 @@
 import { KemuError } from '../../util/errors.js';
 import type { KubeObject } from '../types.js';
 import { deepFreeze } from './freeze.js';
+import { WATCH_TRIGGERS } from './triggers.js';
 import type { Store, StoreEvent, StoreListener, StoreWatch, StoredObject } from './store.js';
 
 interface ResourceTable {
   objects: Map<string, StoredObject>;
   listeners: Set<StoreListener>;
+  /** Listeners that asked for one value of the resource's trigger field, by that value. */
+  triggered: Map<string, Set<StoreListener>>;
   /** Keys in list order, rebuilt lazily after a create or delete (updates keep the order). */
   sortedKeys: string[] | undefined;
 }
@@ -97,7 +100,7 @@ export class MemoryStore implements Store {
     return stored;
   }
 
-  watch(resource: string, fromResourceVersion: number, listener: StoreListener): StoreWatch {
+  watch(resource: string, fromResourceVersion: number, listener: StoreListener, opts: { trigger?: string } = {}): StoreWatch {
     if (fromResourceVersion < this.oldestWatchableResourceVersion()) {
       throw new KemuError(
         'ERR_GONE',
@@ -109,14 +112,26 @@ export class MemoryStore implements Store {
       if (ev.resourceVersion > fromResourceVersion && ev.resource === resource) listener(ev);
     }
     const table = this.table(resource);
-    table.listeners.add(listener);
-    return { cancel: () => table.listeners.delete(listener) };
+    const trigger = opts.trigger !== undefined && WATCH_TRIGGERS[resource] ? opts.trigger : undefined;
+    if (trigger === undefined) {
+      table.listeners.add(listener);
+      return { cancel: () => table.listeners.delete(listener) };
+    }
+    let set = table.triggered.get(trigger);
+    if (!set) table.triggered.set(trigger, (set = new Set()));
+    set.add(listener);
+    return {
+      cancel: () => {
+        set!.delete(listener);
+        if (set!.size === 0 && table.triggered.get(trigger) === set) table.triggered.delete(trigger);
+      },
+    };
   }
 
   private table(resource: string): ResourceTable {
     let t = this.tables.get(resource);
     if (!t) {
-      t = { objects: new Map(), listeners: new Set(), sortedKeys: undefined };
+      t = { objects: new Map(), listeners: new Set(), triggered: new Map(), sortedKeys: undefined };
       this.tables.set(resource, t);
     }
     return t;
@@ -155,6 +170,13 @@ export class MemoryStore implements Store {
       }
     }
     for (const listener of [...table.listeners]) listener(event);
+    if (table.triggered.size > 0) {
+      const trigger = WATCH_TRIGGERS[e.resource]!;
+      const now = trigger.value(e.stored.object);
+      const before = e.previous ? trigger.value(e.previous.object) : undefined;
+      if (now !== undefined) for (const l of [...(table.triggered.get(now) ?? [])]) l(event);
+      if (before !== undefined && before !== now) for (const l of [...(table.triggered.get(before) ?? [])]) l(event);
+    }
   }
 }
 

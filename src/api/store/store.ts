@@ -49,7 +49,9 @@ export interface Store {
   delete(resource: string, namespace: string, name: string, expectedResourceVersion?: number): StoredObject;
   /**
    * Subscribes to changes of one resource after `fromResourceVersion` (replaying history first).
-   * Throws ERR_GONE when that version is older than the kept history.
+   * Throws ERR_GONE when that version is older than the kept history. With `trigger`, the listener
+   * may be called only for events whose old or new object has that value of the resource's indexed
+   * trigger field (see triggers.ts); stores without trigger support simply call it for every event.
    */
-  watch(resource: string, fromResourceVersion: number, listener: StoreListener): StoreWatch;
+  watch(resource: string, fromResourceVersion: number, listener: StoreListener, opts?: { trigger?: string }): StoreWatch;
 }
