@@ -4,7 +4,7 @@
  * controller calls ensurePodIndexes() on the (shared) pods informer; adding an index twice is free.
  */
 import type { Informer } from '../api/client/informer.js';
-import type { Pod } from '../api/types.js';
+import type { KubeObject, LabelSelector, Pod } from '../api/types.js';
 import { selectorFromSet } from '../api/selectors/index.js';
 
 export const POD_BY_CONTROLLER = 'pod-controller-uid';
@@ -18,6 +18,30 @@ export function ensurePodIndexes(pods: Informer<Pod>): void {
   });
   pods.addIndex(POD_BY_LABEL, (p) => Object.entries(p.metadata.labels ?? {}).map(([k, v]) => `${p.metadata.namespace}|${k}=${v}`));
   pods.addIndex(POD_BY_NODE, (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
+}
+
+/**
+ * The same owner and label indexes for any owned kind (ReplicaSets under Deployments): what a
+ * controller must consider when claiming — what it owns, and what its selector's first label adopts.
+ */
+export const OBJ_BY_CONTROLLER = 'obj-controller-uid';
+export const OBJ_BY_LABEL = 'obj-label';
+
+export function ensureOwnedIndexes<T extends KubeObject>(inf: Informer<T>): void {
+  inf.addIndex(OBJ_BY_CONTROLLER, (o) => {
+    const ref = o.metadata.ownerReferences?.find((r) => r.controller);
+    return ref ? [ref.uid] : [];
+  });
+  inf.addIndex(OBJ_BY_LABEL, (o) => Object.entries(o.metadata.labels ?? {}).map(([k, v]) => `${o.metadata.namespace}|${k}=${v}`));
+}
+
+export function claimCandidates<T extends KubeObject>(inf: Informer<T>, namespace: string, owner: KubeObject, selector: LabelSelector | undefined): T[] {
+  const first = selector?.matchLabels ? Object.entries(selector.matchLabels)[0] : undefined;
+  if (!first) return inf.listNamespace(namespace);
+  const out = new Map<string, T>();
+  for (const o of inf.byIndex(OBJ_BY_LABEL, `${namespace}|${first[0]}=${first[1]}`)) out.set(o.metadata.name!, o);
+  if (owner.metadata.uid) for (const o of inf.byIndex(OBJ_BY_CONTROLLER, owner.metadata.uid)) if (o.metadata.namespace === namespace) out.set(o.metadata.name!, o);
+  return [...out.values()];
 }
 
 /**

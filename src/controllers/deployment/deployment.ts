@@ -6,7 +6,7 @@
  * revisionHistoryLimit are deleted. Each sync takes one step and the ReplicaSet events it causes
  * trigger the next, exactly as in Kubernetes.
  */
-import { ensurePodIndexes, POD_BY_CONTROLLER } from '../pod-indexes.js';
+import { claimCandidates, ensureOwnedIndexes, ensurePodIndexes, POD_BY_CONTROLLER } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
@@ -60,6 +60,7 @@ export class DeploymentController extends Controller {
     this.writer = new DeploymentWriter(this.client, this.recorder);
     this.deployments = opts.factory.informer<Deployment>('deployments');
     this.sets = opts.factory.informer<ReplicaSet>('replicasets');
+    ensureOwnedIndexes(this.sets);
     this.pods = opts.factory.informer<Pod>('pods');
     ensurePodIndexes(this.pods);
     const enqueueD = (d: Deployment | undefined) => d && this.enqueue(objectKey(d));
@@ -124,7 +125,7 @@ export class DeploymentController extends Controller {
       return;
     }
     const rsList = await claimObjects(
-      this.sets.listNamespace(ns),
+      claimCandidates(this.sets, ns, d, d.spec.selector),
       {
         client: this.client,
         resource: 'replicasets',

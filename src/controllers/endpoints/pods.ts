@@ -71,38 +71,74 @@ export function wantsEndpoints(svc: Service): boolean {
  * labels changed (then the services it used to match need a sync too).
  */
 export function podEndpointsChanged(oldPod: Pod, newPod: Pod): { changed: boolean; labelsChanged: boolean } {
-  const labelsChanged = canonicalJson(oldPod.metadata.labels ?? {}) !== canonicalJson(newPod.metadata.labels ?? {});
+  const labelsChanged = !sameStringMap(oldPod.metadata.labels, newPod.metadata.labels);
   if (!!oldPod.metadata.deletionTimestamp !== !!newPod.metadata.deletionTimestamp) return { changed: true, labelsChanged };
-  const view = (p: Pod) =>
-    canonicalJson([isPodReady(p), p.status?.phase, p.status?.podIP, p.status?.podIPs, p.spec.nodeName, p.spec.hostname, p.spec.subdomain]);
-  return { changed: view(oldPod) !== view(newPod), labelsChanged };
+  // Compared field by field: this runs for every pod update in both endpoints controllers.
+  const changed =
+    isPodReady(oldPod) !== isPodReady(newPod) ||
+    oldPod.status?.phase !== newPod.status?.phase ||
+    oldPod.status?.podIP !== newPod.status?.podIP ||
+    !samePodIPs(oldPod.status?.podIPs, newPod.status?.podIPs) ||
+    oldPod.spec.nodeName !== newPod.spec.nodeName ||
+    oldPod.spec.hostname !== newPod.spec.hostname ||
+    oldPod.spec.subdomain !== newPod.spec.subdomain;
+  return { changed, labelsChanged };
+}
+
+function sameStringMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ka = a ? Object.keys(a) : [];
+  const kb = b ? Object.keys(b) : [];
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (a![k] !== b?.[k]) return false;
+  return true;
+}
+
+function samePodIPs(a: { ip: string }[] | undefined, b: { ip: string }[] | undefined): boolean {
+  if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
+  return (a ?? []).every((x, i) => x.ip === b![i]!.ip);
 }
 
 /**
- * Service selectors per namespace, compiled once, so mapping a pod to the services that select it
- * costs O(services in its namespace) rather than a list of every service per pod event.
+ * Service selectors compiled once and indexed by their first label pair ("ns|key=value"), so
+ * mapping a pod to the services that select it looks only at services that name one of the pod's
+ * labels — not every service of the namespace per pod event. Services with an empty selector
+ * (which matches every pod) are kept per namespace.
  */
 export class ServiceSelectorIndex {
-  private readonly byNamespace = new Map<string, Map<string, LabelMatcher>>();
+  private readonly byPair = new Map<string, Map<string, LabelMatcher>>();
+  private readonly matchAll = new Map<string, Map<string, LabelMatcher>>();
+  /** Where each service is filed, to move or remove it. */
+  private readonly filed = new Map<string, { bucket: Map<string, LabelMatcher>; key: string }>();
 
   set(svc: Service): void {
+    this.delete(svc);
+    if (!wantsEndpoints(svc)) return;
     const ns = svc.metadata.namespace ?? '';
     const name = svc.metadata.name ?? '';
-    if (!wantsEndpoints(svc)) return this.delete(svc);
-    let m = this.byNamespace.get(ns);
-    if (!m) this.byNamespace.set(ns, (m = new Map()));
-    m.set(name, selectorFromSet(svc.spec.selector));
+    const first = Object.entries(svc.spec.selector ?? {})[0];
+    const [index, key] = first ? [this.byPair, `${ns}|${first[0]}=${first[1]}`] : [this.matchAll, ns];
+    let bucket = index.get(key);
+    if (!bucket) index.set(key, (bucket = new Map()));
+    bucket.set(name, selectorFromSet(svc.spec.selector));
+    this.filed.set(`${ns}/${name}`, { bucket, key });
   }
 
   delete(svc: Service): void {
-    this.byNamespace.get(svc.metadata.namespace ?? '')?.delete(svc.metadata.name ?? '');
+    const id = `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`;
+    const f = this.filed.get(id);
+    if (!f) return;
+    f.bucket.delete(svc.metadata.name ?? '');
+    this.filed.delete(id);
   }
 
   /** Keys (namespace/name) of the services whose selector matches the pod. */
   servicesFor(pod: Pod): string[] {
     const ns = pod.metadata.namespace ?? '';
     const out: string[] = [];
-    for (const [name, sel] of this.byNamespace.get(ns) ?? []) if (sel.matches(pod.metadata.labels)) out.push(`${ns}/${name}`);
+    for (const [name, sel] of this.matchAll.get(ns) ?? []) if (sel.matches(pod.metadata.labels)) out.push(`${ns}/${name}`);
+    for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) {
+      for (const [name, sel] of this.byPair.get(`${ns}|${k}=${v}`) ?? []) if (sel.matches(pod.metadata.labels)) out.push(`${ns}/${name}`);
+    }
     return out;
   }
 

@@ -29,6 +29,8 @@ export interface EndpointSliceControllerOptions {
 export const ERR_STALE_SLICE_CACHE = 'ERR_STALE_SLICE_CACHE';
 export const ERR_NODE_NOT_FOUND = 'ERR_NODE_NOT_FOUND';
 
+const SLICES_BY_SERVICE = 'slices-by-service';
+
 export class EndpointSliceController extends Controller {
   private readonly client: ApiClient;
   private readonly max: number;
@@ -48,6 +50,12 @@ export class EndpointSliceController extends Controller {
     ensurePodIndexes(this.pods);
     this.nodes = opts.factory.informer<Node>('nodes');
     this.slices = opts.factory.informer<EndpointSlice>('endpointslices');
+    // Slices this controller manages, by "namespace/service", so a sync does not scan every slice.
+    this.slices.addIndex(SLICES_BY_SERVICE, (s) =>
+      s.metadata.labels?.[LABEL_MANAGED_BY] === CONTROLLER_NAME && s.metadata.labels?.[LABEL_SERVICE_NAME]
+        ? [`${s.metadata.namespace}/${s.metadata.labels[LABEL_SERVICE_NAME]}`]
+        : [],
+    );
     this.services.addHandlers({
       onAdd: (s) => this.onService(s),
       onUpdate: (_o, s) => this.onService(s),
@@ -127,12 +135,7 @@ export class EndpointSliceController extends Controller {
   }
 
   private managedSlices(namespace: string, service: string): EndpointSlice[] {
-    const out: EndpointSlice[] = [];
-    for (const s of this.slices.list()) {
-      const l = s.metadata.labels;
-      if (s.metadata.namespace !== namespace || l?.[LABEL_SERVICE_NAME] !== service || l?.[LABEL_MANAGED_BY] !== CONTROLLER_NAME) continue;
-      if (!s.metadata.deletionTimestamp) out.push(s);
-    }
+    const out = this.slices.byIndex(SLICES_BY_SERVICE, `${namespace}/${service}`).filter((s) => !s.metadata.deletionTimestamp);
     return out.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   }
 

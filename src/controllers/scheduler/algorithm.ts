@@ -39,17 +39,36 @@ export function fitErrorMessage(pod: Pod, numNodes: number, failures: Map<string
   return msg;
 }
 
-export function schedulePod(pod: Pod, infos: NodeInfo[]): ScheduleResult {
+/**
+ * kube-scheduler's adaptive percentageOfNodesToScore: in big clusters it stops filtering once it
+ * has found enough feasible nodes (50% − nodes/125, at least 5% and at least 100 nodes).
+ */
+export function numFeasibleNodesToFind(numAllNodes: number): number {
+  const MIN_NODES = 100;
+  if (numAllNodes < MIN_NODES) return numAllNodes;
+  const percentage = Math.max(5, 50 - Math.floor(numAllNodes / 125));
+  return Math.max(MIN_NODES, Math.floor((numAllNodes * percentage) / 100));
+}
+
+/**
+ * One scheduling cycle. Nodes are visited from `start` round-robin (kube-scheduler's
+ * nextStartNodeIndex), so successive pods do not always test the same first nodes; `processed`
+ * tells the caller how far this cycle got.
+ */
+export function schedulePod(pod: Pod, infos: NodeInfo[], start = 0): ScheduleResult & { processed?: number } {
   if (infos.length === 0) return { message: NO_NODES_AVAILABLE, failures: new Map() };
   const feasible: NodeInfo[] = [];
   const failures = new Map<string, FilterFailure>();
-  for (const info of infos) {
+  const wanted = numFeasibleNodesToFind(infos.length);
+  let processed = 0;
+  for (; processed < infos.length && feasible.length < wanted; processed++) {
+    const info = infos[(start + processed) % infos.length]!;
     const failure = runFilters(pod, info);
     if (failure) failures.set(info.node.metadata.name ?? '', failure);
     else feasible.push(info);
   }
   if (feasible.length === 0) return { message: fitErrorMessage(pod, infos.length, failures), failures };
   // A single feasible node needs no scoring (kube-scheduler skips it too).
-  if (feasible.length === 1) return { node: feasible[0]!.node.metadata.name ?? '' };
-  return { node: selectHost(scoreNodes(pod, feasible))! };
+  if (feasible.length === 1) return { node: feasible[0]!.node.metadata.name ?? '', processed };
+  return { node: selectHost(scoreNodes(pod, feasible))!, processed };
 }

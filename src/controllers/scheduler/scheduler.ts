@@ -43,6 +43,8 @@ function schedulingView(n: Node): string {
 }
 
 export class Scheduler extends Controller {
+  /** Where the next cycle starts looking (kube-scheduler's nextStartNodeIndex). */
+  private nextStartNodeIndex = 0;
   private readonly client: ApiClient;
   private readonly recorder: EventRecorder;
   private readonly schedulerName: string;
@@ -146,7 +148,9 @@ export class Scheduler extends Controller {
       this.unschedulable.delete(key);
       return;
     }
-    const result = schedulePod(pod, this.cache.nodeInfos());
+    const infos = this.cache.nodeInfos();
+    const result = schedulePod(pod, infos, this.nextStartNodeIndex);
+    if (result.processed !== undefined && infos.length > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + result.processed) % infos.length;
     if (result.node !== undefined) {
       this.unschedulable.delete(key);
       await this.bind(pod, result.node);
