@@ -62,7 +62,7 @@ function baselineWrites(): number {
   const service = new ApiService({ store: new MemoryStore(), clock: new RealClock(), serviceSubnet: '10.96.0.0/12' });
   service.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   const start = process.hrtime.bigint();
-  for (let n = 0; n < NODES; n++) service.create('nodes', undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${n}` }, spec: { podCIDR: `100.64.${n}.0/24` } });
+  for (let n = 0; n < NODES; n++) service.create('nodes', undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${n}` }, spec: { podCIDR: `100.${64 + (n >> 8)}.${n & 255}.0/24` } });
   for (let i = 0; i < SERVICES; i++) {
     service.create('services', 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}` }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80 }] } });
     const ips: string[] = [];
