@@ -120,6 +120,17 @@ describe('API server over HTTP', () => {
       expect(r.body.details.causes.map((c: any) => c.field)).to.include('spec.ports[0].port');
     });
 
+    it('takes only .status on the status subresource', async () => {
+      const created = await http(api.url, 'POST', '/api/v1/namespaces/default/pods', podManifest('s'));
+      const body = { ...created.body, metadata: { ...created.body.metadata, labels: { ignored: 'yes' } }, status: { phase: 'Running', podIP: '10.244.1.5' } };
+      const ok = await http(api.url, 'PUT', '/api/v1/namespaces/default/pods/s/status', body);
+      expect(ok.status).to.equal(200);
+      expect(ok.body.status.phase).to.equal('Running');
+      expect(ok.body.metadata.labels).to.deep.equal(created.body.metadata.labels);
+      const spec = await http(api.url, 'PUT', '/api/v1/namespaces/default/pods/s/status', { ...ok.body, spec: { containers: [] } });
+      expect(spec.body.spec.containers).to.have.length(1);
+    });
+
     it('applies merge, JSON and strategic merge patches', async () => {
       await http(api.url, 'POST', '/api/v1/namespaces/default/pods', podManifest('a', { app: 'a' }));
       const merge = await http(api.url, 'PATCH', '/api/v1/namespaces/default/pods/a', { metadata: { labels: { tier: 'x' } } }, { 'Content-Type': 'application/merge-patch+json' });

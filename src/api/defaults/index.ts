@@ -11,7 +11,7 @@ import { isObject, type Obj } from './json.js';
 import { defaultPodSpec } from './podspec.js';
 import { defaultServiceSpec } from './service.js';
 
-export { addDefaultTolerations, DEFAULT_TOLERATION_SECONDS, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from './tolerations.js';
+export { addDefaultTolerations, addDefaultTolerationsInPlace, DEFAULT_TOLERATION_SECONDS, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from './tolerations.js';
 export { defaultImagePullPolicy, imageTag } from './image.js';
 
 type Defaulter = (obj: Obj) => void;

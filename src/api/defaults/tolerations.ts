@@ -20,6 +20,11 @@ function tolerates(t: Toleration, key: string): boolean {
  * `seconds`, unless the pod already tolerates them.
  */
 export function addDefaultTolerations(pod: Pod, seconds: number = DEFAULT_TOLERATION_SECONDS): Pod {
+  return addDefaultTolerationsInPlace(structuredClone(pod) as Pod, seconds);
+}
+
+/** The same on a pod the caller owns (the API server's per-request copy): no second copy. */
+export function addDefaultTolerationsInPlace(pod: Pod, seconds: number = DEFAULT_TOLERATION_SECONDS): Pod {
   const existing = pod.spec?.tolerations ?? [];
   const added: Toleration[] = [];
   for (const key of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
@@ -27,7 +32,6 @@ export function addDefaultTolerations(pod: Pod, seconds: number = DEFAULT_TOLERA
       added.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
     }
   }
-  const copy = structuredClone(pod) as Pod;
-  if (added.length > 0) copy.spec.tolerations = [...(copy.spec.tolerations ?? []), ...added];
-  return copy;
+  if (added.length > 0) pod.spec.tolerations = [...existing, ...added];
+  return pod;
 }

@@ -8,7 +8,7 @@ import type { ResourceInfo } from '../resources.js';
 import type { KubeObject, Pod, Service } from '../types.js';
 import type { Store } from '../store/store.js';
 import { deepCopy } from '../store/freeze.js';
-import { addDefaultTolerations } from '../defaults/index.js';
+import { addDefaultTolerationsInPlace } from '../defaults/index.js';
 import type { ServiceAddressing } from './service-ips.js';
 
 export interface AdmissionContext {
@@ -32,7 +32,7 @@ export function admitCreate(r: ResourceInfo, obj: KubeObject, ctx: AdmissionCont
       return obj;
     }
     case 'pods': {
-      const out = addDefaultTolerations(obj as Pod, DEFAULT_TOLERATION_SECONDS) as Pod;
+      const out = addDefaultTolerationsInPlace(obj as Pod, DEFAULT_TOLERATION_SECONDS);
       // A new pod is Pending until a kubelet reports otherwise; clients cannot create it Running.
       out.status = { phase: 'Pending', qosClass: qosClass(out) };
       return out;

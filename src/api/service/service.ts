@@ -13,7 +13,7 @@ import type { Store, StoredObject, StoreEvent, StoreWatch } from '../store/store
 import { deepCopy } from '../store/freeze.js';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound, toApiError } from '../errors.js';
 import { applyDefaults } from '../defaults/index.js';
-import { fieldErrorBody, validateObject, validateUpdate } from '../validation/index.js';
+import { fieldErrorBody, findTypeErrors, validateObject, validateUpdate, type FieldError } from '../validation/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../patch/index.js';
 import type { PatchType } from '../client.js';
 import { Paginator, type Page } from './paging.js';
@@ -277,7 +277,14 @@ export class ApiService {
         next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
     }
-    this.validate(r, next, old);
+    if (opts.subresource === 'finalize') {
+      this.reportInvalid(r, next, findTypeErrors({ apiVersion: next.apiVersion, kind: next.kind, metadata: {}, spec: next.spec }));
+    } else if (opts.subresource === 'status') {
+      // Only .status came from the client; spec and metadata are the stored, already validated
+      // ones. kemu has no status validation rules (docs/api-server.md), so nothing is re-checked.
+    } else {
+      this.validate(r, next, old);
+    }
     next = admitUpdate(r, next, old, this.ctx, opts.subresource);
     if (opts.dryRun) return { object: next, json: JSON.stringify(next), resourceVersion: current.resourceVersion };
     // An object being deleted goes once its last finalizer is removed (for a namespace, also the
@@ -326,7 +333,10 @@ export class ApiService {
   }
 
   private validate(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
-    const errors = [...validateObject(obj, { serviceSubnet: this.ctx.serviceSubnet }), ...(old ? validateUpdate(obj, old) : [])];
+    this.reportInvalid(r, obj, [...validateObject(obj, { serviceSubnet: this.ctx.serviceSubnet }), ...(old ? validateUpdate(obj, old) : [])]);
+  }
+
+  private reportInvalid(r: ResourceInfo, obj: KubeObject, errors: FieldError[]): void {
     if (errors.length === 0) return;
     const causes: StatusCause[] = errors.map((e) => ({
       reason: e.type,
