@@ -4,6 +4,9 @@ import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
 import { nodeCommand } from './node.js';
 import { DEFAULT_KUBECONFIG } from './kubeconfig.js';
+import { registerPingCommand } from './ping.js';
+import { registerTraceCommand } from './trace.js';
+import { registerCaptureCommand } from './capture.js';
 
 export async function run(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -66,6 +69,9 @@ export async function run(argv: string[]): Promise<number> {
         exitCode = await nodeCommand(action, name, opts);
       });
   }
+
+  // Packet plane: kemu ping / trace / capture (src/cli/{ping,trace,capture}.ts).
+  for (const register of [registerPingCommand, registerTraceCommand, registerCaptureCommand]) register(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv);

@@ -20,6 +20,7 @@ import { bootstrapCluster } from './bootstrap.js';
 import { ControlPlane } from './control-plane.js';
 import { ExtensionApi } from './extension-api.js';
 import type { ClusterConfig } from './config.js';
+import { LabNetwork, registerNetworkApi } from './network/index.js'; // packet plane
 
 export interface ClusterStatus {
   ready: boolean;
@@ -37,6 +38,8 @@ export class Cluster {
   readonly hosts = new Map<string, HostAgent>();
   readonly controlPlane: ControlPlane;
   readonly extensions = new ExtensionApi();
+  /** The packet plane: hosts, routers and pods on the underlay (src/lab/network). */
+  readonly network: LabNetwork;
   private started = false;
 
   constructor(
@@ -63,6 +66,8 @@ export class Cluster {
       .on('GET', '/status', async () => this.status())
       .on('POST', '/nodes/:name/stop', async ({ name }) => this.stopNode(name!))
       .on('POST', '/nodes/:name/start', async ({ name }) => this.startNode(name!));
+    this.network = LabNetwork.fromTopology(config.topology, { clock });
+    registerNetworkApi(this.extensions, this.network); // POST /ping, /trace, /capture
     this.controlPlane = new ControlPlane(this.client, clock, config, (component, err) =>
       this.progress?.warn(`${component}: ${err.message}`),
     );
@@ -84,6 +89,10 @@ export class Cluster {
     phase = p?.phase('Controllers');
     await this.controlPlane.start();
     phase?.done('scheduler, nodeipam, node lifecycle, workloads, endpoints, namespace, gc');
+
+    phase = p?.phase('Packet plane');
+    await this.network.start();
+    phase?.done(`${this.network.nodes.size} hosts, ${this.network.routers.size} routers, ${this.network.segments.size} underlay segments`);
 
     phase = p?.phase('Nodes');
     // Until the emulated workloads arrive (pod transport issue), pods run in an in-memory runtime.
@@ -125,17 +134,21 @@ export class Cluster {
   async stop(): Promise<void> {
     for (const h of this.hosts.values()) await h.powerOff();
     await this.controlPlane.stop();
+    await this.network.stop();
     await this.server.close();
   }
 
   /** Powers a simulated host off: its kubelet stops renewing its Lease and reporting status. */
   async stopNode(name: string): Promise<{ node: string; state: 'stopped' }> {
     await this.hostOf(name).powerOff();
+    // A powered-off host neither sends nor receives: its underlay link goes down.
+    this.network.nodes.get(name)?.eth0.port?.setDown(true);
     return { node: name, state: 'stopped' };
   }
 
   /** Powers a simulated host on again: its kubelet re-registers and heartbeats. */
   async startNode(name: string): Promise<{ node: string; state: 'running' }> {
+    this.network.nodes.get(name)?.eth0.port?.setDown(false);
     await this.hostOf(name).powerOn();
     return { node: name, state: 'running' };
   }

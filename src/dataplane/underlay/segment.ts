@@ -97,7 +97,7 @@ export class UnderlayPort implements L2Port, EgressSink {
     this.override = next;
   }
 
-  /** Link down: every frame sent is dropped ('down') and frames held by impairments are lost too. */
+  /** Link down: every frame sent or arriving is dropped ('down'); frames held by impairments are lost too. */
   setDown(down: boolean): void {
     this.portDown = down;
     if (down) this.counters.drops.down += this.egress.clear();
@@ -118,6 +118,8 @@ export class UnderlayPort implements L2Port, EgressSink {
   /** @internal The segment hands over a frame for this port (already checked). */
   deliver(frame: Uint8Array): void {
     if (this.closed) return;
+    // A link that is down receives nothing either (Linux: carrier off).
+    if (this.portDown) return this.drop('down');
     this.counters.rxPackets++;
     this.counters.rxBytes += frame.length;
     const h = this.handler;

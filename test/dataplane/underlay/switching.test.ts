@@ -92,6 +92,18 @@ for (const kind of ['dgram', 'memory'] as Kind[]) {
       expect(err2).to.have.property('code', 'ERR_BAD_MAC');
     });
 
+    it('a port that is down receives nothing either, and receives again once up', async () => {
+      h.b.setDown(true);
+      h.a.send(frame(MAC_B, MAC_A, 1));
+      await h.arrive();
+      expect(h.rx(h.b)).to.deep.equal([]);
+      expect(h.b.counters.drops.down).to.equal(1);
+      h.b.setDown(false);
+      h.a.send(frame(MAC_B, MAC_A, 2));
+      await h.arrive(() => h.rx(h.b).length === 1);
+      expect(h.rx(h.b)).to.deep.equal([2]);
+    });
+
     it('takes link faults at runtime: 100 % loss or down drop everything, up again delivers', async () => {
       h.seg.setImpairments({ loss: 1 });
       h.a.send(frame(MAC_B, MAC_A, 1));
