@@ -14,6 +14,8 @@ function isTerminal(pod: Pod): boolean {
 
 export class SchedulerCache {
   private readonly nodes = new Map<string, Node>();
+  /** Node names in order, rebuilt only when a node is added or removed (not on every cycle). */
+  private sortedNames: string[] | undefined;
   /** nodeName → podKey → pod, for every pod that uses a node's resources (bound or assumed). */
   private readonly podsByNode = new Map<string, Map<string, Pod>>();
   private readonly placement = new Map<string, string>();
@@ -21,12 +23,14 @@ export class SchedulerCache {
   private readonly infos = new Map<string, NodeInfo>();
 
   setNode(node: Node): void {
+    if (!this.nodes.has(node.metadata.name ?? '')) this.sortedNames = undefined;
     this.nodes.set(node.metadata.name ?? '', node);
     this.infos.delete(node.metadata.name ?? '');
   }
 
   removeNode(name: string): void {
     this.nodes.delete(name);
+    this.sortedNames = undefined;
     this.infos.delete(name);
   }
 
@@ -72,7 +76,8 @@ export class SchedulerCache {
   /** NodeInfos of every known node, in name order. */
   nodeInfos(): NodeInfo[] {
     const out: NodeInfo[] = [];
-    for (const name of [...this.nodes.keys()].sort()) {
+    this.sortedNames ??= [...this.nodes.keys()].sort();
+    for (const name of this.sortedNames) {
       let info = this.infos.get(name);
       if (!info) {
         info = buildNodeInfo(this.nodes.get(name)!, [...(this.podsByNode.get(name)?.values() ?? [])]);

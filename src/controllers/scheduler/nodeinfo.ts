@@ -80,7 +80,18 @@ function combine(pod: Pod, per: (c: Container) => Resources): Resources {
   return reqs;
 }
 
+// Pods from the informer are immutable, so their parsed requests can be remembered per object: a
+// scheduling cycle asks for them once per candidate node (kube-scheduler computes them in PreFilter).
+const requestsCache = new WeakMap<Pod, Resources>();
+const nonZeroCache = new WeakMap<Pod, { cpu: number; memory: number }>();
+
 export function podRequests(pod: Pod): Resources {
+  let r = requestsCache.get(pod);
+  if (!r) requestsCache.set(pod, (r = Object.freeze(computePodRequests(pod))));
+  return r;
+}
+
+function computePodRequests(pod: Pod): Resources {
   const reqs = combine(pod, containerRequests);
   const overhead = (pod.spec.overhead ?? {}) as Record<string, string>;
   for (const [name, q] of Object.entries(overhead)) reqs[name] = (reqs[name] ?? 0) + resourceAmount(name, q);
@@ -88,8 +99,12 @@ export function podRequests(pod: Pod): Resources {
 }
 
 export function podNonZeroRequests(pod: Pod): { cpu: number; memory: number } {
-  const r = combine(pod, nonZero);
-  return { cpu: r.cpu ?? 0, memory: r.memory ?? 0 };
+  let v = nonZeroCache.get(pod);
+  if (!v) {
+    const r = combine(pod, nonZero);
+    nonZeroCache.set(pod, (v = Object.freeze({ cpu: r.cpu ?? 0, memory: r.memory ?? 0 })));
+  }
+  return v;
 }
 
 /** Host ports the pod asks for; hostIP defaults to 0.0.0.0 (all addresses) and protocol to TCP. */

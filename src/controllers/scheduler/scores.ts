@@ -53,9 +53,11 @@ export const taintTolerationScore: ScorePlugin = {
   name: 'TaintToleration',
   weight: 3,
   score(pod, info) {
+    const taints = info.node.spec?.taints;
+    if (!taints?.length) return 0; // the common case: nothing to count, nothing to allocate
     // Only tolerations that apply to PreferNoSchedule (or to every effect) count here.
     const tolerations = (pod.spec.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
-    return (info.node.spec?.taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tolerationsTolerate(tolerations, t)).length;
+    return taints.filter((t) => t.effect === 'PreferNoSchedule' && !tolerationsTolerate(tolerations, t)).length;
   },
   normalize: (scores) => defaultNormalize(scores, true),
 };
