@@ -13,6 +13,7 @@ import { KemuError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
 import { HostAgent } from './host-agent.js';
 import { InMemoryRuntime } from '../node/runtime.js';
+import { NetworkedRuntime } from './networked-runtime.js';
 import { evaluateReadiness, describeReadiness, type Readiness } from './readiness.js';
 import type { EndpointSlice, Pod, Service } from '../api/types.js';
 import type { Node } from '../api/types.js';
@@ -96,7 +97,11 @@ export class Cluster {
 
     phase = p?.phase('Nodes');
     // Until the emulated workloads arrive (pod transport issue), pods run in an in-memory runtime.
-    const runtime = new InMemoryRuntime({ clock: this.clock, startDelayMs: 100 / this.config.timing.speed });
+    const runtime = new NetworkedRuntime(
+      new InMemoryRuntime({ clock: this.clock, startDelayMs: 100 / this.config.timing.speed }),
+      this.network,
+      this.config.nodeCIDRMaskSize,
+    );
     for (const n of this.config.nodes) {
       const host = new HostAgent(
         this.client,
