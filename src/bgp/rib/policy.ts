@@ -1,0 +1,83 @@
+/**
+ * What a speaker does to a route on the way in and on the way out: loop detection (AS_PATH for eBGP,
+ * ORIGINATOR_ID/CLUSTER_LIST for reflection), the iBGP split-horizon rule with RFC 4456 route
+ * reflection, and next-hop handling. Calico's BIRD sessions are all iBGP inside one AS (64512 by
+ * default), where the NEXT_HOP a node sets on its own blocks (its address) is carried unchanged;
+ * eBGP peers (e.g. a ToR) get next-hop-self, as RFC 4271 §5.1.3 requires.
+ */
+import { AttrFlag, type PathAttributes, asPathContains, neighborAs, prependAs } from '../codec/index.js';
+import { DEFAULT_LOCAL_PREF, type Path, type RibPeer } from './types.js';
+
+export interface LocalSpeaker {
+  asn: number;
+  routerId: number;
+  /** RFC 4456 CLUSTER_ID; a reflector uses its router ID when none is configured. */
+  clusterId: number;
+}
+
+export function isIbgpPeer(peer: RibPeer, local: LocalSpeaker): boolean {
+  return peer.asn === local.asn;
+}
+
+/**
+ * Import: returns the attributes to store and, when the route must not be used, why. LOCAL_PREF
+ * from an eBGP peer is dropped (RFC 7606 §7.5) as are the iBGP-only reflection attributes.
+ */
+export function importPath(attrs: PathAttributes, peer: RibPeer, local: LocalSpeaker): { attrs: PathAttributes; rejected?: string } {
+  const ibgp = isIbgpPeer(peer, local);
+  const a: PathAttributes = { ...attrs };
+  if (!ibgp) {
+    delete a.localPref;
+    delete a.originatorId;
+    delete a.clusterList;
+  }
+  const path = a.asPath ?? [];
+  if (!ibgp && asPathContains(path, local.asn)) return { attrs: a, rejected: 'AS_PATH loop' };
+  // RFC 4271 §6.3: the leftmost AS of an eBGP route must be the peer's (route servers aside).
+  if (!ibgp && neighborAs(path) !== peer.asn) return { attrs: a, rejected: 'first AS is not the peer AS' };
+  if (ibgp && a.originatorId === local.routerId) return { attrs: a, rejected: 'ORIGINATOR_ID is ours' };
+  if (ibgp && a.clusterList?.includes(local.clusterId)) return { attrs: a, rejected: 'CLUSTER_LIST loop' };
+  // RFC 4271 §6.3: a NEXT_HOP that is our own address is semantically wrong; log and ignore the route.
+  if (a.nextHop === peer.localAddress) return { attrs: a, rejected: 'NEXT_HOP is our address' };
+  return { attrs: a };
+}
+
+/**
+ * Export of the best path to `to`; undefined when it must not be advertised. iBGP-learned routes
+ * go to iBGP peers only by reflection: from a client to every peer, from a non-client to clients.
+ */
+export function exportPath(best: Path, to: RibPeer, local: LocalSpeaker): PathAttributes | undefined {
+  const from = best.source;
+  if (from !== null && from.key === to.key) return undefined;
+  const toIbgp = isIbgpPeer(to, local);
+  const fromIbgp = from !== null && isIbgpPeer(from, local);
+  const reflect = fromIbgp && toIbgp;
+  if (reflect && !from.rrClient && !to.rrClient) return undefined;
+  // Pointless to send a reflected route back to the router that originated it (it would reject it).
+  const originator = best.attrs.originatorId ?? (fromIbgp ? from.routerId : undefined);
+  if (reflect && originator === to.routerId) return undefined;
+
+  const a: PathAttributes = { ...best.attrs };
+  if (from !== null && a.unknown) {
+    // RFC 4271 §5: an unrecognized optional transitive attribute is passed on with Partial set.
+    a.unknown = a.unknown.map((u) => ({ ...u, flags: u.flags | AttrFlag.PARTIAL }));
+  }
+  if (toIbgp) {
+    a.localPref = a.localPref ?? DEFAULT_LOCAL_PREF;
+    a.asPath = a.asPath ?? [];
+    if (from === null) a.nextHop = to.localAddress;
+    if (reflect) {
+      a.originatorId = originator;
+      a.clusterList = [local.clusterId, ...(a.clusterList ?? [])];
+    }
+  } else {
+    a.asPath = prependAs(a.asPath ?? [], local.asn);
+    a.nextHop = to.localAddress;
+    delete a.localPref;
+    delete a.originatorId;
+    delete a.clusterList;
+    // RFC 4271 §5.1.4: a MED learned from one AS is not passed to another.
+    if (from !== null) delete a.med;
+  }
+  return a;
+}
