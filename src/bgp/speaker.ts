@@ -32,7 +32,7 @@ export interface SpeakerConfig {
   asn: number;
   /** BGP Identifier; calico uses the node's IPv4 address. */
   routerId: string;
-  /** Default 0.0.0.0; also the source address of outgoing connections when not 0.0.0.0. */
+  /** Default 127.0.0.1 (kemu listens on loopback unless asked); also the source of outgoing connections. */
   listenAddress?: string;
   /** Default 179; 0 picks a free port (see listen()). */
   listenPort?: number;
@@ -110,7 +110,7 @@ export class BgpSpeaker {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.config.listenPort ?? 179, this.config.listenAddress ?? '0.0.0.0', () => {
+      server.listen(this.config.listenPort ?? 179, this.config.listenAddress ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });
