@@ -6,12 +6,12 @@
  * 1.12. Failed pods are replaced; extra pods on a node are removed; a RollingUpdate replaces pods
  * of an old template while at most maxUnavailable daemon pods are unavailable (maxSurge: not emulated).
  */
+import { ownersSelecting, resolveControllerRef, selectorOf } from '../owners.js';
 import { ensurePodIndexes } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
 import { ApiError } from '../../api/errors.js';
-import { labelSelectorFromObject, type LabelMatcher } from '../../api/selectors/index.js';
 import type { DaemonSet, Node, Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
@@ -34,13 +34,6 @@ export interface DaemonSetControllerOptions {
   onError?(key: string, err: Error): void;
 }
 
-function selectorOf(ds: DaemonSet): LabelMatcher | undefined {
-  try {
-    return labelSelectorFromObject(ds.spec.selector);
-  } catch {
-    return undefined;
-  }
-}
 
 /** What placement reads from a Node; status heartbeats change none of it. */
 const placementView = (n: Node): string => JSON.stringify([n.metadata.labels, n.spec?.taints]);
@@ -108,10 +101,7 @@ export class DaemonSetController extends Controller {
   }
 
   private owner(pod: Pod): DaemonSet | undefined {
-    const ref = controllerRef(pod);
-    if (!ref || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.sets.get(pod.metadata.namespace, ref.name);
-    return ds?.metadata.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(this.sets, pod, 'DaemonSet');
   }
 
   private podGone(pod: Pod): void {
@@ -122,9 +112,7 @@ export class DaemonSetController extends Controller {
   }
 
   private enqueueMatching(pod: Pod): void {
-    for (const ds of this.sets.list()) {
-      if (ds.metadata.namespace === pod.metadata.namespace && selectorOf(ds)?.matches(pod.metadata.labels)) this.enqueue(objectKey(ds));
-    }
+    for (const ds of ownersSelecting(this.sets, pod)) this.enqueue(objectKey(ds));
   }
 
   protected async sync(key: string): Promise<void> {

@@ -6,12 +6,12 @@
  * revisionHistoryLimit are deleted. Each sync takes one step and the ReplicaSet events it causes
  * trigger the next, exactly as in Kubernetes.
  */
+import { ownersSelecting, resolveControllerRef, selectorOf } from '../owners.js';
 import { claimCandidates, ensureOwnedIndexes, ensurePodIndexes, POD_BY_CONTROLLER } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
 import { ApiError } from '../../api/errors.js';
-import { labelSelectorFromObject, type LabelMatcher } from '../../api/selectors/index.js';
 import type { Deployment, Pod, ReplicaSet } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
@@ -35,13 +35,6 @@ export interface DeploymentControllerOptions {
   onError?(key: string, err: Error): void;
 }
 
-function selectorOf(d: Deployment): LabelMatcher | undefined {
-  try {
-    return labelSelectorFromObject(d.spec.selector);
-  } catch {
-    return undefined;
-  }
-}
 
 export class DeploymentController extends Controller {
   private readonly client: ApiClient;
@@ -97,16 +90,11 @@ export class DeploymentController extends Controller {
   }
 
   private owner(rs: ReplicaSet): Deployment | undefined {
-    const ref = controllerRef(rs);
-    if (!ref || ref.kind !== 'Deployment') return undefined;
-    const d = this.deployments.get(rs.metadata.namespace, ref.name);
-    return d?.metadata.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(this.deployments, rs, 'Deployment');
   }
 
   private enqueueMatching(rs: ReplicaSet): void {
-    for (const d of this.deployments.list()) {
-      if (d.metadata.namespace === rs.metadata.namespace && selectorOf(d)?.matches(rs.metadata.labels)) this.enqueue(objectKey(d));
-    }
+    for (const d of ownersSelecting(this.deployments, rs)) this.enqueue(objectKey(d));
   }
 
   protected async sync(key: string): Promise<void> {

@@ -6,12 +6,12 @@
  * reports status. Expectations keep a sync from acting on a cache that has not yet seen its own
  * creates and deletes.
  */
+import { ownersSelecting, resolveControllerRef, selectorOf } from '../owners.js';
 import { ensurePodIndexes, podClaimCandidates } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
 import { ApiError } from '../../api/errors.js';
-import { labelSelectorFromObject, type LabelMatcher } from '../../api/selectors/index.js';
 import type { Condition, Pod, ReplicaSet } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { rfc3339 } from '../../util/time.js';
@@ -35,13 +35,6 @@ export interface ReplicaSetControllerOptions {
   onError?(key: string, err: Error): void;
 }
 
-function selectorOf(rs: ReplicaSet): LabelMatcher | undefined {
-  try {
-    return labelSelectorFromObject(rs.spec.selector);
-  } catch {
-    return undefined; // the API server validates selectors; a bad one selects nothing
-  }
-}
 
 export class ReplicaSetController extends Controller {
   private readonly client: ApiClient;
@@ -101,10 +94,7 @@ export class ReplicaSetController extends Controller {
 
   /** The ReplicaSet a pod's controllerRef points at, if it exists with that uid. */
   private owner(pod: Pod): ReplicaSet | undefined {
-    const ref = podutil.controllerRef(pod);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.sets.get(pod.metadata.namespace, ref.name);
-    return rs?.metadata.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(this.sets, pod, 'ReplicaSet');
   }
 
   private podGone(pod: Pod): void {
@@ -115,9 +105,7 @@ export class ReplicaSetController extends Controller {
   }
 
   private enqueueMatching(pod: Pod): void {
-    for (const rs of this.sets.list()) {
-      if (rs.metadata.namespace === pod.metadata.namespace && selectorOf(rs)?.matches(pod.metadata.labels)) this.enqueue(objectKey(rs));
-    }
+    for (const rs of ownersSelecting(this.sets, pod)) this.enqueue(objectKey(rs));
   }
 
   protected async sync(key: string): Promise<void> {

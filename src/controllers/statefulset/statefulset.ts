@@ -7,12 +7,12 @@
  * Not emulated: volumeClaimTemplates (kemu has no PersistentVolumeClaims) and ControllerRevision
  * objects (a recreated pod always gets the current template, even below the partition).
  */
+import { ownersSelecting, resolveControllerRef, selectorOf } from '../owners.js';
 import { ensurePodIndexes } from '../pod-indexes.js';
 import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import { objectKey, type Informer } from '../../api/client/informer.js';
 import { ApiError } from '../../api/errors.js';
-import { labelSelectorFromObject, type LabelMatcher } from '../../api/selectors/index.js';
 import type { Pod, StatefulSet } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
@@ -31,13 +31,6 @@ export interface StatefulSetControllerOptions {
   onError?(key: string, err: Error): void;
 }
 
-function selectorOf(set: StatefulSet): LabelMatcher | undefined {
-  try {
-    return labelSelectorFromObject(set.spec.selector);
-  } catch {
-    return undefined;
-  }
-}
 
 const isHealthy = (p: Pod): boolean => isRunningAndReady(p) && !p.metadata.deletionTimestamp;
 
@@ -62,9 +55,7 @@ export class StatefulSetController extends Controller {
       const owner = this.owner(pod);
       if (owner) return enqueueSet(owner);
       if (controllerRef(pod)) return;
-      for (const s of this.sets.list()) {
-        if (s.metadata.namespace === pod.metadata.namespace && selectorOf(s)?.matches(pod.metadata.labels)) enqueueSet(s);
-      }
+      for (const s of ownersSelecting(this.sets, pod)) enqueueSet(s);
     };
     this.pods.addHandlers({
       onAdd: onPod,
@@ -87,10 +78,7 @@ export class StatefulSetController extends Controller {
   }
 
   private owner(pod: Pod): StatefulSet | undefined {
-    const ref = controllerRef(pod);
-    if (!ref || ref.kind !== 'StatefulSet') return undefined;
-    const s = this.sets.get(pod.metadata.namespace, ref.name);
-    return s?.metadata.uid === ref.uid ? s : undefined;
+    return resolveControllerRef(this.sets, pod, 'StatefulSet');
   }
 
   protected async sync(key: string): Promise<void> {
