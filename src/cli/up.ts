@@ -1,7 +1,7 @@
 /** `kemu up FILE`: validate, start the cluster, write kubeconfig and status, run until a signal. */
 import { resolve } from 'node:path';
 import { loadTopologyFile, formatDiagnostic } from '../topology/load.js';
-import { Cluster } from '../lab/cluster.js';
+import { Cluster, type ClusterStatus } from '../lab/cluster.js';
 import { fromTopology } from '../lab/from-topology.js';
 import { kubeconfigYaml, writeFileAtomic } from '../lab/kubeconfig.js';
 import { RealClock } from '../util/clock.js';
@@ -25,12 +25,12 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed });
   const cluster = new Cluster(config, new RealClock(), progress);
   const kubeconfig = resolve(opts.kubeconfig);
+  let status: ClusterStatus | undefined;
   try {
     await cluster.start();
     await writeFileAtomic(kubeconfig, kubeconfigYaml(config.name, cluster.apiUrl()));
-    if (opts.statusFile) {
-      await writeFileAtomic(resolve(opts.statusFile), JSON.stringify(await cluster.status(kubeconfig), null, 2) + '\n');
-    }
+    status = await cluster.status(kubeconfig);
+    if (opts.statusFile) await writeFileAtomic(resolve(opts.statusFile), JSON.stringify(status, null, 2) + '\n');
   } catch (err) {
     progress.warn((err as Error).message);
     await cluster.stop();
@@ -40,6 +40,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   progress.info(
     `\nkemu cluster "${config.name}" is up: ${config.nodes.length} nodes, API at ${cluster.apiUrl()}\n` +
       `  kubectl --kubeconfig ${rel} get nodes,pods,svc -o wide\n` +
+      (status?.dns ? `  dig @${status.dns.address} -p ${status.dns.port} kubernetes.default.svc.${config.dnsDomain}\n` : '') +
       `  export KUBECONFIG=${kubeconfig}   # then plain kubectl works\n` +
       `Press Ctrl-C to stop.`,
     { api: cluster.apiUrl(), kubeconfig },

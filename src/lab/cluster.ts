@@ -14,6 +14,8 @@ import type { Progress } from '../util/progress.js';
 import { HostAgent } from './host-agent.js';
 import { InMemoryRuntime } from '../node/runtime.js';
 import { NetworkedRuntime } from './networked-runtime.js';
+import { ClusterDns } from '../dns/cluster-dns.js';
+import type { DnsServerAddress } from '../dns/server.js';
 import { evaluateReadiness, describeReadiness, type Readiness } from './readiness.js';
 import type { EndpointSlice, Pod, Service } from '../api/types.js';
 import type { Node } from '../api/types.js';
@@ -29,6 +31,8 @@ export interface ClusterStatus {
   api: string;
   kubeconfig?: string;
   nodes: { name: string; internalIP: string; role: string; ready: boolean; podCIDR: string | null }[];
+  /** The cluster DNS server's listener (UDP and TCP on the same port). */
+  dns?: { address: string; port: number };
 }
 
 export class Cluster {
@@ -39,6 +43,9 @@ export class Cluster {
   readonly hosts = new Map<string, HostAgent>();
   readonly controlPlane: ControlPlane;
   readonly extensions = new ExtensionApi();
+  /** The cluster DNS server's real listener on 127.0.0.1, for dig and other tools on this machine. */
+  dns: ClusterDns | undefined;
+  private dnsAddress: DnsServerAddress | undefined;
   /** The packet plane: hosts, routers and pods on the underlay (src/lab/network). */
   readonly network: LabNetwork;
   private started = false;
@@ -95,6 +102,19 @@ export class Cluster {
     await this.network.start();
     phase?.done(`${this.network.nodes.size} hosts, ${this.network.routers.size} routers, ${this.network.segments.size} underlay segments`);
 
+    phase = p?.phase('Cluster DNS');
+    this.dns = new ClusterDns({
+      factory: this.controlPlane.factory,
+      clock: this.clock,
+      dnsDomain: this.config.dnsDomain,
+      dns: this.config.topology.dns,
+      address: '127.0.0.1',
+      port: 0,
+      onError: (err) => p?.warn(`dns: ${err.message}`),
+    });
+    this.dnsAddress = await this.dns.start();
+    phase?.done(`${this.dnsAddress.address}:${this.dnsAddress.udpPort} (UDP and TCP)`);
+
     phase = p?.phase('Nodes');
     // Until the emulated workloads arrive (pod transport issue), pods run in an in-memory runtime.
     const runtime = new NetworkedRuntime(
@@ -138,6 +158,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     for (const h of this.hosts.values()) await h.powerOff();
+    await this.dns?.stop();
     await this.controlPlane.stop();
     await this.network.stop();
     await this.server.close();
@@ -206,6 +227,7 @@ export class Cluster {
     return {
       ready: readiness.ready,
       name: this.config.name,
+      ...(this.dnsAddress ? { dns: { address: this.dnsAddress.address, port: this.dnsAddress.udpPort } } : {}),
       api: this.apiUrl(),
       ...(kubeconfig ? { kubeconfig } : {}),
       nodes: this.config.nodes.map((n) => {

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,18 @@ import { HttpClient } from '../../src/api/client/http.js';
 import { kemuUp, REPO } from '../support/kemu-process.js';
 
 const exec = promisify(execFile);
+
+async function queryA(port: number, name: string): Promise<string[]> {
+  const socket = createSocket('udp4');
+  try {
+    const reply = new Promise<Buffer>((resolve) => socket.once('message', resolve));
+    socket.send(dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
+    const decoded = dnsPacket.decode(await reply);
+    return (decoded.answers ?? []).filter((a) => a.type === 'A').map((a) => String(a.data));
+  } finally {
+    socket.close();
+  }
+}
 
 const GOOD = `apiVersion: kemu.dev/v1alpha1
 kind: Topology
@@ -48,6 +62,10 @@ describe('kemu up (real process)', function () {
       const nodes = await client.list('nodes');
       expect(nodes.items.map((n) => n.metadata.name)).to.deep.equal(['cp', 'w1']);
       client.close();
+      // The cluster DNS server answers on the address the status file gives.
+      expect(kemu.status.dns.address).to.equal('127.0.0.1');
+      const answer = await queryA(kemu.status.dns.port, 'web.default.svc.cluster.local');
+      expect(answer).to.deep.equal([svc.spec.clusterIP]);
       const lines = kemu.stderr().trim().split('\n').map((l) => JSON.parse(l));
       expect(lines.map((l) => l.event)).to.include.members(['phase-start', 'phase-done', 'info']);
     } finally {
