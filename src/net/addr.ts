@@ -13,8 +13,40 @@ export const ZERO_MAC: Readonly<Uint8Array> = new Uint8Array(6);
 const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const MAC_TEXT = /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i;
 
-/** Parses "a.b.c.d" (no leading zeros beyond "0", which some parsers read as octal). */
+/**
+ * Parses "a.b.c.d" (no leading zeros beyond "0", which some parsers read as octal). A hand-written
+ * scan (sockets parse their destination on every send); it accepts exactly what DOTTED_QUAD does.
+ */
 export function parseIpv4(text: string): Result<number> {
+  let value = 0;
+  let octets = 0;
+  let i = 0;
+  const n = text.length;
+  while (octets < 4) {
+    const start = i;
+    let octet = 0;
+    while (i < n && i - start < 4) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      octet = octet * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3) return parseIpv4Slow(text);
+    if (octet > 255 || (digits > 1 && text.charCodeAt(start) === 48)) return parseIpv4Slow(text);
+    value = value * 256 + octet;
+    octets++;
+    if (octets < 4) {
+      if (i >= n || text.charCodeAt(i) !== 46) return parseIpv4Slow(text);
+      i++;
+    }
+  }
+  if (i !== n) return parseIpv4Slow(text);
+  return ok(value >>> 0);
+}
+
+/** Every rejection (and its message) comes from the regular expression, the reference. */
+function parseIpv4Slow(text: string): Result<number> {
   const m = DOTTED_QUAD.exec(text);
   if (m === null) return fail('ERR_BAD_ADDRESS', `not a dotted-quad IPv4 address: ${JSON.stringify(text)}`);
   let value = 0;

@@ -37,9 +37,13 @@ export function fail<T = never>(code: CodecErrorCode, message: string): Result<T
   return { ok: false, error: new CodecError(code, message) };
 }
 
+/** 2^bits for every field width an encoder checks, so the guard does no exponentiation. */
+const FIELD_LIMITS = Array.from({ length: 33 }, (_, bits) => 2 ** bits);
+
 /** Encoder-side guard: throws for values that do not fit an unsigned field of `bits` bits. */
 export function checkUint(value: number, bits: number, field: string): void {
-  if (!Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+  // One comparison chain on the valid path (NaN fails `>= 0`); the message is built only on failure.
+  if (!(typeof value === 'number' && value >= 0 && value < FIELD_LIMITS[bits]! && Math.floor(value) === value)) {
     throw new CodecError('ERR_BAD_FIELD', `${field}=${value} does not fit in ${bits} bits`);
   }
 }

@@ -45,11 +45,29 @@ export function encodeEthernetInto(buf: Uint8Array, off: number, header: Etherne
   }
   const total = ETHERNET_HEADER_LEN + payload.length;
   checkSpace(buf, off, total, 'ethernet frame');
-  buf.set(header.dst, off);
-  buf.set(header.src, off + 6);
-  writeU16(buf, off + 12, header.etherType);
   placePayload(buf, off + ETHERNET_HEADER_LEN, payload);
+  writeEthernetHeader(buf, off, header.dst, header.src, header.etherType);
   return total;
+}
+
+/**
+ * Unchecked: the 14-byte header at `off` (6-byte MACs, a valid EtherType), for the stack's framing
+ * of every packet; encodeEthernetInto validates first. Byte stores beat TypedArray.set for 6 bytes.
+ */
+export function writeEthernetHeader(buf: Uint8Array, off: number, dst: Uint8Array, src: Uint8Array, etherType: number): void {
+  buf[off] = dst[0]!;
+  buf[off + 1] = dst[1]!;
+  buf[off + 2] = dst[2]!;
+  buf[off + 3] = dst[3]!;
+  buf[off + 4] = dst[4]!;
+  buf[off + 5] = dst[5]!;
+  buf[off + 6] = src[0]!;
+  buf[off + 7] = src[1]!;
+  buf[off + 8] = src[2]!;
+  buf[off + 9] = src[3]!;
+  buf[off + 10] = src[4]!;
+  buf[off + 11] = src[5]!;
+  writeU16(buf, off + 12, etherType);
 }
 
 export function encodeEthernet(header: EthernetHeader, payload: Uint8Array): Uint8Array {

@@ -3,7 +3,7 @@
  * reassembly live in ipv4-fragment.ts and ipv4-reassembly.ts.
  */
 
-import { type Result, CodecError, checkSpace, checkUint, fail, ok } from './errors.js';
+import { type CodecErrorCode, type Result, CodecError, checkSpace, checkUint, fail, ok } from './errors.js';
 import { placePayload, readU16, readU32, writeU16, writeU32 } from './bytes.js';
 import { checksumAdd, checksumFinish, checksumUpdate16 } from './checksum.js';
 
@@ -17,6 +17,8 @@ export const IPPROTO_UDP = 17;
 export const DEFAULT_TTL = 64; // Linux net.ipv4.ip_default_ttl
 
 const FLAG_DF = 0x4000;
+/** The Don't Fragment bit of the flags/offset word (bytes 6-7). */
+export const IPV4_FLAG_DF = FLAG_DF;
 const FLAG_MF = 0x2000;
 const OFFSET_MASK = 0x1fff;
 
@@ -66,27 +68,57 @@ export function decodeIpv4Header(buf: Uint8Array, opts?: Ipv4DecodeOptions): Res
   return decode(buf, opts?.verifyChecksum !== false, false);
 }
 
-function decode(buf: Uint8Array, verifyChecksum: boolean, requireWhole: boolean): Result<Ipv4Packet> {
-  if (buf.length < IPV4_MIN_HEADER_LEN) return fail('ERR_TRUNCATED', `IPv4 header of ${buf.length} bytes is shorter than 20`);
+/** checkIpv4 results below zero; anything else is the datagram's total length. */
+export const IPV4_TRUNCATED = -1;
+export const IPV4_BAD_VERSION = -2;
+export const IPV4_BAD_LENGTH = -3;
+export const IPV4_BAD_CHECKSUM = -4;
+
+/**
+ * The acceptance rules of decodeIpv4 without building anything: the total length when the header
+ * is valid, else one of the negative IPV4_* codes (ipv4CheckCode names it). The stack validates
+ * every received datagram with this once and reads the fields it needs straight from the bytes.
+ */
+export function checkIpv4(buf: Uint8Array, verifyChecksum = true, requireWhole = true): number {
+  if (buf.length < IPV4_MIN_HEADER_LEN) return IPV4_TRUNCATED;
   const b0 = buf[0]!;
-  if (b0 >>> 4 !== 4) return fail('ERR_BAD_VERSION', `IP version ${b0 >>> 4}, expected 4`);
+  if (b0 >>> 4 !== 4) return IPV4_BAD_VERSION;
   const headerLength = (b0 & 0x0f) * 4;
-  if (headerLength < IPV4_MIN_HEADER_LEN) return fail('ERR_BAD_LENGTH', `IHL ${headerLength / 4} is below 5`);
-  if (buf.length < headerLength) return fail('ERR_TRUNCATED', `IPv4 header needs ${headerLength} bytes, have ${buf.length}`);
+  if (headerLength < IPV4_MIN_HEADER_LEN) return IPV4_BAD_LENGTH;
+  if (buf.length < headerLength) return IPV4_TRUNCATED;
   const totalLength = readU16(buf, 2);
-  if (totalLength < headerLength) return fail('ERR_BAD_LENGTH', `total length ${totalLength} < header length ${headerLength}`);
-  if (requireWhole && totalLength > buf.length) {
-    return fail('ERR_TRUNCATED', `IPv4 total length ${totalLength} > ${buf.length} bytes received`);
+  if (totalLength < headerLength) return IPV4_BAD_LENGTH;
+  if (requireWhole && totalLength > buf.length) return IPV4_TRUNCATED;
+  if (verifyChecksum && checksumFinish(headerLength === IPV4_MIN_HEADER_LEN ? sum20(buf) : checksumAdd(buf, 0, headerLength)) !== 0) {
+    return IPV4_BAD_CHECKSUM;
   }
-  if (verifyChecksum && checksumFinish(checksumAdd(buf, 0, headerLength)) !== 0) {
-    return fail('ERR_BAD_CHECKSUM', 'IPv4 header checksum mismatch');
-  }
+  // "Ping of death": a fragment whose datagram (its header included) would exceed 65535 bytes.
+  if ((readU16(buf, 6) & OFFSET_MASK) * 8 + totalLength > IPV4_MAX_PACKET_LEN) return IPV4_BAD_LENGTH;
+  return totalLength;
+}
+
+/** The ten words of an option-less header, straight-line (every received datagram is verified). */
+function sum20(b: Uint8Array): number {
+  return ((b[0]! << 8) | b[1]!) + ((b[2]! << 8) | b[3]!) + ((b[4]! << 8) | b[5]!) + ((b[6]! << 8) | b[7]!) +
+    ((b[8]! << 8) | b[9]!) + ((b[10]! << 8) | b[11]!) + ((b[12]! << 8) | b[13]!) + ((b[14]! << 8) | b[15]!) +
+    ((b[16]! << 8) | b[17]!) + ((b[18]! << 8) | b[19]!);
+}
+
+/** The CodecErrorCode of a negative checkIpv4 result. */
+export function ipv4CheckCode(result: number): CodecErrorCode {
+  if (result === IPV4_TRUNCATED) return 'ERR_TRUNCATED';
+  if (result === IPV4_BAD_VERSION) return 'ERR_BAD_VERSION';
+  if (result === IPV4_BAD_CHECKSUM) return 'ERR_BAD_CHECKSUM';
+  return 'ERR_BAD_LENGTH';
+}
+
+function decode(buf: Uint8Array, verifyChecksum: boolean, requireWhole: boolean): Result<Ipv4Packet> {
+  const checked = checkIpv4(buf, verifyChecksum, requireWhole);
+  if (checked < 0) return fail(ipv4CheckCode(checked), failureMessage(buf, checked));
+  const headerLength = (buf[0]! & 0x0f) * 4;
+  const totalLength = checked;
   const flagsAndOffset = readU16(buf, 6);
   const fragmentOffset = (flagsAndOffset & OFFSET_MASK) * 8;
-  if (fragmentOffset + totalLength > IPV4_MAX_PACKET_LEN) {
-    // "Ping of death": a fragment whose datagram (its header included) would exceed 65535 bytes.
-    return fail('ERR_BAD_LENGTH', `fragment at ${fragmentOffset} ends beyond 65535 bytes`);
-  }
   return ok({
     headerLength,
     dscp: buf[1]! >>> 2,
@@ -104,6 +136,20 @@ function decode(buf: Uint8Array, verifyChecksum: boolean, requireWhole: boolean)
     options: buf.subarray(IPV4_MIN_HEADER_LEN, headerLength),
     payload: buf.subarray(headerLength, Math.min(totalLength, buf.length)),
   });
+}
+
+/** Human-readable reason for a failed checkIpv4 (the checks again, in the same order). */
+function failureMessage(buf: Uint8Array, result: number): string {
+  if (result === IPV4_BAD_VERSION) return `IP version ${buf[0]! >>> 4}, expected 4`;
+  if (result === IPV4_BAD_CHECKSUM) return 'IPv4 header checksum mismatch';
+  if (buf.length < IPV4_MIN_HEADER_LEN) return `IPv4 header of ${buf.length} bytes is shorter than 20`;
+  const headerLength = (buf[0]! & 0x0f) * 4;
+  if (headerLength < IPV4_MIN_HEADER_LEN) return `IHL ${headerLength / 4} is below 5`;
+  if (buf.length < headerLength) return `IPv4 header needs ${headerLength} bytes, have ${buf.length}`;
+  const totalLength = readU16(buf, 2);
+  if (totalLength < headerLength) return `total length ${totalLength} < header length ${headerLength}`;
+  if (result === IPV4_TRUNCATED) return `IPv4 total length ${totalLength} > ${buf.length} bytes received`;
+  return `fragment at ${(readU16(buf, 6) & OFFSET_MASK) * 8} ends beyond 65535 bytes`;
 }
 
 export function ipv4HeaderLength(options?: Uint8Array): number {
@@ -140,6 +186,32 @@ export function encodeIpv4(header: Ipv4HeaderInit, payload: Uint8Array): Uint8Ar
   const out = new Uint8Array(ipv4HeaderLength(header.options) + payload.length);
   encodeIpv4Into(out, 0, header, payload);
   return out;
+}
+
+/**
+ * Unchecked writer of a 20-byte header (no options) with its checksum, for the stack's hot path
+ * (sockets, tunnels), whose fields are valid by construction: ports and addresses were checked
+ * when bound or configured. Public callers use encodeIpv4Into, which validates first.
+ * `flags` holds DF/MF and the offset in 8-byte units, as on the wire; `tos` is DSCP << 2 | ECN.
+ */
+export function writeIpv4Header(
+  buf: Uint8Array, off: number, totalLength: number, id: number, flags: number, ttl: number, protocol: number,
+  src: number, dst: number, tos = 0,
+): void {
+  const w0 = 0x4500 | tos;
+  const w4 = (ttl << 8) | protocol;
+  buf[off] = 0x45;
+  buf[off + 1] = tos;
+  writeU16(buf, off + 2, totalLength);
+  writeU16(buf, off + 4, id);
+  writeU16(buf, off + 6, flags);
+  buf[off + 8] = ttl;
+  buf[off + 9] = protocol;
+  writeU32(buf, off + 12, src);
+  writeU32(buf, off + 16, dst);
+  // The sum of the ten words, known without reading them back.
+  const sum = w0 + totalLength + id + flags + w4 + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+  writeU16(buf, off + 10, checksumFinish(sum));
 }
 
 function validateHeaderInit(h: Ipv4HeaderInit, headerLength: number, totalLength: number): void {

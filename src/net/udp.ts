@@ -1,6 +1,6 @@
 /** UDP (RFC 768) with the IPv4 pseudo-header checksum. */
 
-import { type Result, CodecError, checkSpace, checkUint, fail, ok } from './errors.js';
+import { type CodecErrorCode, type Result, CodecError, checkSpace, checkUint, fail, ok } from './errors.js';
 import { placePayload, readU16, writeU16 } from './bytes.js';
 import { type PseudoHeaderAddrs, checksumAdd, checksumFinish, pseudoHeaderSum } from './checksum.js';
 import { IPPROTO_UDP } from './ipv4.js';
@@ -25,16 +25,57 @@ export interface UdpDatagram extends UdpHeaderInit {
  * without, it is not (e.g. when a tunnel endpoint trusts the underlay).
  */
 export function decodeUdp(buf: Uint8Array, addrs?: PseudoHeaderAddrs): Result<UdpDatagram> {
-  if (buf.length < UDP_HEADER_LEN) return fail('ERR_TRUNCATED', `UDP datagram of ${buf.length} bytes is shorter than 8`);
-  const length = readU16(buf, 4);
-  if (length < UDP_HEADER_LEN) return fail('ERR_BAD_LENGTH', `UDP length ${length} < 8`);
-  if (length > buf.length) return fail('ERR_TRUNCATED', `UDP length ${length} > ${buf.length} bytes received`);
-  const checksum = readU16(buf, 6);
-  if (addrs !== undefined && checksum !== 0) {
-    const sum = checksumAdd(buf, 0, length, pseudoHeaderSum(addrs.src, addrs.dst, IPPROTO_UDP, length));
-    if (checksumFinish(sum) !== 0) return fail('ERR_BAD_CHECKSUM', 'UDP checksum mismatch');
+  const length = addrs === undefined ? checkUdp(buf, 0, buf.length, 0, 0, false) : checkUdp(buf, 0, buf.length, addrs.src, addrs.dst, true);
+  if (length === UDP_TRUNCATED) {
+    return buf.length < UDP_HEADER_LEN
+      ? fail('ERR_TRUNCATED', `UDP datagram of ${buf.length} bytes is shorter than 8`)
+      : fail('ERR_TRUNCATED', `UDP length ${readU16(buf, 4)} > ${buf.length} bytes received`);
   }
-  return ok({ srcPort: readU16(buf, 0), dstPort: readU16(buf, 2), length, checksum, payload: buf.subarray(UDP_HEADER_LEN, length) });
+  if (length === UDP_BAD_LENGTH) return fail('ERR_BAD_LENGTH', `UDP length ${readU16(buf, 4)} < 8`);
+  if (length === UDP_BAD_CHECKSUM) return fail('ERR_BAD_CHECKSUM', 'UDP checksum mismatch');
+  return ok({ srcPort: readU16(buf, 0), dstPort: readU16(buf, 2), length, checksum: readU16(buf, 6), payload: buf.subarray(UDP_HEADER_LEN, length) });
+}
+
+/** checkUdp results below zero; anything else is the UDP length. */
+export const UDP_TRUNCATED = -1;
+export const UDP_BAD_LENGTH = -2;
+export const UDP_BAD_CHECKSUM = -3;
+
+/**
+ * decodeUdp's rules without building anything, for the datagram at buf[off, end) (the IP payload):
+ * its UDP length, or a negative UDP_* code (udpCheckCode names it). A non-zero checksum is verified
+ * against the pseudo-header of `src` and `dst` when `verify` is set.
+ */
+export function checkUdp(buf: Uint8Array, off: number, end: number, src: number, dst: number, verify: boolean): number {
+  if (end - off < UDP_HEADER_LEN) return UDP_TRUNCATED;
+  const length = readU16(buf, off + 4);
+  if (length < UDP_HEADER_LEN) return UDP_BAD_LENGTH;
+  if (length > end - off) return UDP_TRUNCATED;
+  if (verify && readU16(buf, off + 6) !== 0) {
+    const sum = checksumAdd(buf, off, off + length, pseudoHeaderSum(src, dst, IPPROTO_UDP, length));
+    if (checksumFinish(sum) !== 0) return UDP_BAD_CHECKSUM;
+  }
+  return length;
+}
+
+/** The CodecErrorCode of a negative checkUdp result. */
+export function udpCheckCode(result: number): CodecErrorCode {
+  return result === UDP_BAD_LENGTH ? 'ERR_BAD_LENGTH' : result === UDP_BAD_CHECKSUM ? 'ERR_BAD_CHECKSUM' : 'ERR_TRUNCATED';
+}
+
+/**
+ * Unchecked: the 8-byte header at `off` for a datagram of `length` bytes whose payload is already in
+ * place after it, with the checksum over the pseudo-header (0 becomes 0xffff) — or 0 ("none", as
+ * Linux VXLAN sends) when `checksum` is false. For the stack's hot path; encodeUdpInto validates.
+ */
+export function writeUdpHeader(
+  buf: Uint8Array, off: number, srcPort: number, dstPort: number, length: number, src: number, dst: number, checksum: boolean,
+): void {
+  writeU16(buf, off, srcPort);
+  writeU16(buf, off + 2, dstPort);
+  writeU16(buf, off + 4, length);
+  writeU16(buf, off + 6, 0);
+  if (checksum) writeU16(buf, off + 6, checksumFinish(checksumAdd(buf, off, off + length, pseudoHeaderSum(src, dst, IPPROTO_UDP, length))) || 0xffff);
 }
 
 /**
@@ -50,15 +91,8 @@ export function encodeUdpInto(
   const length = UDP_HEADER_LEN + payload.length;
   if (length > 0xffff) throw new CodecError('ERR_BAD_LENGTH', `UDP datagram of ${length} bytes > 65535`);
   checkSpace(buf, off, length, 'UDP datagram');
-  writeU16(buf, off, header.srcPort);
-  writeU16(buf, off + 2, header.dstPort);
-  writeU16(buf, off + 4, length);
-  writeU16(buf, off + 6, 0);
   placePayload(buf, off + UDP_HEADER_LEN, payload);
-  if (addrs !== null) {
-    const sum = checksumAdd(buf, off, off + length, pseudoHeaderSum(addrs.src, addrs.dst, IPPROTO_UDP, length));
-    writeU16(buf, off + 6, checksumFinish(sum) || 0xffff);
-  }
+  writeUdpHeader(buf, off, header.srcPort, header.dstPort, length, addrs?.src ?? 0, addrs?.dst ?? 0, addrs !== null);
   return length;
 }
 

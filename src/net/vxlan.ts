@@ -31,10 +31,15 @@ export function encodeVxlanInto(buf: Uint8Array, off: number, vni: number, inner
   checkUint(vni, 24, 'vni');
   const length = VXLAN_HEADER_LEN + innerFrame.length;
   checkSpace(buf, off, length, 'VXLAN packet');
-  writeU32(buf, off, FLAG_VNI_VALID << 24);
-  writeU32(buf, off + 4, vni << 8);
+  writeVxlanHeader(buf, off, vni);
   placePayload(buf, off + VXLAN_HEADER_LEN, innerFrame);
   return length;
+}
+
+/** Unchecked: the 8-byte header (I flag, `vni`) at `off`, for callers whose VNI is valid (a configured device). */
+export function writeVxlanHeader(buf: Uint8Array, off: number, vni: number): void {
+  writeU32(buf, off, FLAG_VNI_VALID << 24);
+  writeU32(buf, off + 4, vni << 8);
 }
 
 export function encodeVxlan(vni: number, innerFrame: Uint8Array): Uint8Array {
@@ -49,20 +54,21 @@ export function encodeVxlan(vni: number, innerFrame: Uint8Array): Uint8Array {
  * over ECMP paths (RFC 7348 section 5). 32768-60999 is Linux's default ip_local_port_range.
  */
 export function vxlanSourcePort(innerFrame: Uint8Array): number {
-  let hash = 0x811c9dc5; // FNV-1a
-  const mix = (from: number, to: number): void => {
-    for (let i = from; i < to; i++) hash = Math.imul(hash ^ innerFrame[i]!, 0x01000193);
-  };
+  // FNV-1a over the fields, in place (no helper closure: this runs for every encapsulated frame).
+  let hash = 0x811c9dc5;
   const ip = 14;
   if (innerFrame.length >= ip + 20 && innerFrame[12] === 0x08 && innerFrame[13] === 0x00) {
-    mix(ip + 9, ip + 10); // protocol
-    mix(ip + 12, ip + 20); // src, dst
+    hash = Math.imul(hash ^ innerFrame[ip + 9]!, 0x01000193); // protocol
+    for (let i = ip + 12; i < ip + 20; i++) hash = Math.imul(hash ^ innerFrame[i]!, 0x01000193); // src, dst
     const l4 = ip + (innerFrame[ip]! & 0x0f) * 4;
     const firstFragment = (((innerFrame[ip + 6]! & 0x1f) << 8) | innerFrame[ip + 7]!) === 0;
     const protocol = innerFrame[ip + 9];
-    if (firstFragment && (protocol === 6 || protocol === 17) && innerFrame.length >= l4 + 4) mix(l4, l4 + 4);
+    if (firstFragment && (protocol === 6 || protocol === 17) && innerFrame.length >= l4 + 4) {
+      for (let i = l4; i < l4 + 4; i++) hash = Math.imul(hash ^ innerFrame[i]!, 0x01000193); // ports
+    }
   } else {
-    mix(0, Math.min(innerFrame.length, 14));
+    const end = Math.min(innerFrame.length, 14);
+    for (let i = 0; i < end; i++) hash = Math.imul(hash ^ innerFrame[i]!, 0x01000193);
   }
   return 32768 + ((hash >>> 0) % (61000 - 32768));
 }

@@ -18,7 +18,7 @@ async function queryA(port: number, name: string): Promise<string[]> {
     const reply = new Promise<Buffer>((resolve) => socket.once('message', resolve));
     socket.send(dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
     const decoded = dnsPacket.decode(await reply);
-    return (decoded.answers ?? []).filter((a) => a.type === 'A').map((a) => String(a.data));
+    return (decoded.answers ?? []).flatMap((a) => (a.type === 'A' ? [String(a.data)] : []));
   } finally {
     socket.close();
   }

@@ -48,6 +48,28 @@ describe('net/addr', () => {
     }
   });
 
+  it('the hand-written parseIpv4 accepts exactly what the dotted-quad expression accepts', () => {
+    const reference = (text: string): number | string => {
+      const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+      if (m === null) return 'ERR';
+      const parts = m.slice(1);
+      if (parts.some((p) => Number(p) > 255 || (p.length > 1 && p[0] === '0'))) return 'ERR';
+      return parts.reduce((v, p) => v * 256 + Number(p), 0);
+    };
+    const rng = new Rng(6);
+    const alphabet = ['0', '1', '2', '5', '9', '.', '.', '.', ' ', 'a', '-', '00', '25', '255', '256', '999', '1000', '\n', '٣'];
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      const n = rng.int(12);
+      for (let k = 0; k < n; k++) text += rng.pick(alphabet);
+      if (i % 3 === 0) text = Array.from({ length: 4 }, () => String(rng.int(300))).join('.');
+      const r = parseIpv4(text);
+      const expected = reference(text);
+      if (expected === 'ERR') expect(r.ok, JSON.stringify(text)).to.equal(false);
+      else expect(r.ok && r.value, JSON.stringify(text)).to.equal(expected);
+    }
+  });
+
   it('ipToBytes is network order', () => {
     expect(Array.from(ipToBytes(ipv4('10.96.0.10')))).to.deep.equal([10, 96, 0, 10]);
   });

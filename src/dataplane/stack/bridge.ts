@@ -6,7 +6,7 @@
  * destination PREROUTING rewrote (DNAT) is routed instead of bridged, as br_netfilter does.
  */
 
-import { ETHERNET_HEADER_LEN, ETHERTYPE_IPV4, decodeIpv4, formatMac, readU16 } from '../../net/index.js';
+import { ETHERNET_HEADER_LEN, ETHERTYPE_IPV4, checkIpv4, formatMac, readU16 } from '../../net/index.js';
 import { KemuError } from '../../util/errors.js';
 import { ACCEPT_ALL } from '../types.js';
 import { makeView, runHook } from './hooks.js';
@@ -81,7 +81,7 @@ export class Bridge extends L2Device {
     const ns = this.ns!;
     if (!this.up) return port.dropRx('bridge-down', frame.length);
     if (frame.length < ETHERNET_HEADER_LEN) return port.dropRx('frame-truncated', frame.length);
-    const now = ns.clock.now();
+    const now = ns.now();
     if ((frame[6]! & 1) === 0) this.learn(frame, port, now);
     if ((frame[0]! & 1) === 1) { // broadcast or multicast: every other port, and us
       this.flood(frame, port);
@@ -100,7 +100,7 @@ export class Bridge extends L2Device {
 
   /** The host sending through the bridge device (e.g. to a pod behind cni0). */
   protected transmitFrame(frame: Uint8Array): void {
-    const out = (frame[0]! & 1) === 1 ? undefined : this.lookup(macKey(frame, 0), this.ns!.clock.now());
+    const out = (frame[0]! & 1) === 1 ? undefined : this.lookup(macKey(frame, 0), this.ns!.now());
     if (out !== undefined) out.sendFrame(frame);
     else this.flood(frame, undefined);
   }
@@ -110,9 +110,12 @@ export class Bridge extends L2Device {
     this.processFrame(frame);
   }
 
-  /** Each port gets its own copy: receivers rewrite packets in place (TTL, NAT). */
+  /**
+   * Each port gets its own copy: receivers rewrite packets in place (TTL, NAT, headers pushed in
+   * front). `new Uint8Array(frame)` copies even a Node Buffer, whose slice() would share memory.
+   */
   private flood(frame: Uint8Array, except: L2Device | undefined): void {
-    for (const p of this.ports) if (p !== except && p.up) p.sendFrame(frame.slice());
+    for (const p of this.ports) if (p !== except && p.up) p.sendFrame(new Uint8Array(frame));
   }
 
   private learn(frame: Uint8Array, port: L2Device, now: number): void {
@@ -127,7 +130,7 @@ export class Bridge extends L2Device {
       for (const [k, old] of this.fdb) if (now - old.updatedAt > this.ageingTimeMs) this.fdb.delete(k);
       if (this.fdb.size >= MAX_FDB_ENTRIES) return;
     }
-    this.fdb.set(key, { port, mac: frame.slice(6, 12), updatedAt: now });
+    this.fdb.set(key, { port, mac: new Uint8Array(frame.subarray(6, 12)), updatedAt: now }); // a copy: the frame gets rewritten
   }
 
   private lookup(key: number, now: number): L2Device | undefined {
@@ -148,15 +151,16 @@ export class Bridge extends L2Device {
     const ns = this.ns!;
     if (!this.nfCallIptables || (ns.hooks === ACCEPT_ALL && ns.trace === undefined)) return true;
     if (readU16(frame, 12) !== ETHERTYPE_IPV4) return true;
-    const decoded = decodeIpv4(frame.subarray(ETHERNET_HEADER_LEN));
-    if (!decoded.ok) {
+    const totalLength = checkIpv4(frame.subarray(ETHERNET_HEADER_LEN));
+    if (totalLength < 0) {
       ns.dropIp('bridge-nf-invalid', frame.length);
       return false;
     }
-    const packet = frame.subarray(ETHERNET_HEADER_LEN, ETHERNET_HEADER_LEN + decoded.value.totalLength);
-    const view = makeView(packet, this.name, '');
+    const packet = frame.subarray(ETHERNET_HEADER_LEN, ETHERNET_HEADER_LEN + totalLength);
+    const view = makeView(packet, this.name, '', ETHERNET_HEADER_LEN);
+    const dst = view.dst;
     if (!runHook(ns, 'PREROUTING', view)) return false;
-    if (view.dst !== decoded.value.dst) {
+    if (view.dst !== dst) {
       this.countRx(frame);
       receiveIp(ns, this, packet, view);
       return false;

@@ -25,10 +25,17 @@ export function parseCidr(text: string): Cidr {
 /** A number passes through; a dotted quad is parsed (throws KemuError ERR_INVALID_ADDRESS). */
 export function toIp(value: number | string): number {
   if (typeof value === 'number') return value >>> 0;
+  // Sockets are handed the same destination string packet after packet: remember the last one.
+  if (value === lastText) return lastIp;
   const r = parseIpv4(value);
   if (!r.ok) throw new KemuError('ERR_INVALID_ADDRESS', `Error: inet address is expected rather than "${value}".`);
+  lastText = value;
+  lastIp = r.value;
   return r.value;
 }
+
+let lastText: string | undefined; // only strings that parsed
+let lastIp = 0;
 
 export function networkOf(ip: number, prefixLength: number): number {
   return (ip & prefixMask(prefixLength)) >>> 0;

@@ -10,6 +10,9 @@ import { inPrefix } from './cidr.js';
 import { DeviceCounters } from './counters.js';
 import type { NetNamespace } from './namespace.js';
 
+/** Bumped whenever a device goes up or down: route lookups skip down devices, so their caches depend on it. */
+export let linkGeneration = 0;
+
 export type DeviceKind = 'loopback' | 'ethernet' | 'veth' | 'bridge' | 'tun' | 'vxlan' | 'ipip';
 
 export interface InterfaceAddress {
@@ -24,7 +27,7 @@ export abstract class NetDevice implements BacklogReceiver {
   abstract readonly linkType: 'ethernet' | 'raw';
   /** Assigned by the namespace the device is added to (lo is 1, as in Linux). */
   index = 0;
-  up = true;
+  private isUp = true;
   ns: NetNamespace | undefined;
   readonly addresses: InterfaceAddress[] = [];
   readonly counters = new DeviceCounters();
@@ -32,8 +35,11 @@ export abstract class NetDevice implements BacklogReceiver {
 
   constructor(readonly name: string, public mtu: number) {}
 
-  /** Hands a routed IPv4 datagram (already within the MTU, hooks done) to the link. */
-  abstract transmitIp(packet: Uint8Array, nextHop: number): void;
+  /**
+   * Hands a routed IPv4 datagram (already within the MTU, hooks done) to the link. `headroom`: bytes
+   * in front of `packet` the caller owns, where link headers may be written in place (pool.ts).
+   */
+  abstract transmitIp(packet: Uint8Array, nextHop: number, headroom?: number): void;
 
   /** Processes one received frame or packet; may throw (backlogReceive catches). */
   protected abstract receive(data: Uint8Array): void;
@@ -41,6 +47,17 @@ export abstract class NetDevice implements BacklogReceiver {
   /** Called by NetNamespace.addDevice / removeDevice; tunnels open their sockets here. */
   onAttach(_ns: NetNamespace): void {}
   onDetach(): void {}
+
+  /** `ip link set DEV up|down`. An accessor, so routing tables learn of the change (linkGeneration). */
+  get up(): boolean {
+    return this.isUp;
+  }
+
+  set up(up: boolean) {
+    if (up === this.isUp) return;
+    this.isUp = up;
+    linkGeneration++;
+  }
 
   setUp(up: boolean): void {
     this.up = up;
@@ -79,7 +96,8 @@ export abstract class NetDevice implements BacklogReceiver {
 
   /** True when `ip` is the broadcast address of one of this device's subnets. */
   isSubnetBroadcast(ip: number): boolean {
-    for (const a of this.addresses) if (a.prefixLength < 31 && a.broadcast === ip) return true;
+    const addresses = this.addresses; // asked twice per packet (martian source, next-hop MAC): a plain loop
+    for (let i = 0; i < addresses.length; i++) if (addresses[i]!.prefixLength < 31 && addresses[i]!.broadcast === ip) return true;
     return false;
   }
 

@@ -1,16 +1,42 @@
 /**
  * PacketView: the header fields netfilter hooks match on, decoded once per packet and refreshed after
- * a hook accepts (NAT rewrites `packet` in place, so addresses and ports must be read again).
+ * a hook accepts (NAT rewrites `packet` in place, so addresses and ports must be read again) unless
+ * nothing reads them any more. One view serves a packet's whole walk through a namespace.
  */
 
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, readU16, readU32 } from '../../net/index.js';
 import { ACCEPT_ALL, type HookStage, type PacketView } from '../types.js';
 import type { NetNamespace } from './namespace.js';
+import { headroomOf } from './pool.js';
 
-export function makeView(packet: Uint8Array, inIface: string, outIface: string): PacketView {
-  const view: PacketView = { packet, src: 0, dst: 0, protocol: 0, srcPort: 0, dstPort: 0, inIface, outIface, mark: 0 };
+/**
+ * The stack's PacketView: what hooks see, plus what the stack keeps for one walk of a packet through
+ * one namespace (hooks see the extra fields and ignore them; types.ts is unchanged).
+ */
+export interface StackView extends PacketView {
+  /**
+   * Bytes in front of `roomOf` this namespace owns besides what pool.ts knows (a received frame's own
+   * Ethernet header); valid while `packet` is that buffer. viewHeadroom adds the pool's part, only
+   * when a packet is actually transmitted.
+   */
+  headroom: number;
+  roomOf: Uint8Array;
+  /** The clock when the first hook of this walk ran (-1 before): one clock read per walk, like a jiffy. */
+  at: number;
+}
+
+export function makeView(packet: Uint8Array, inIface: string, outIface: string, headroom = 0): StackView {
+  const view: StackView = {
+    packet, src: 0, dst: 0, protocol: 0, srcPort: 0, dstPort: 0, inIface, outIface, mark: 0, headroom, roomOf: packet, at: -1,
+  };
   refreshView(view, packet);
   return view;
+}
+
+/** Headroom of the view's current packet: hooks or reassembly may have replaced the buffer. */
+export function viewHeadroom(view: StackView): number {
+  const pooled = headroomOf(view.packet);
+  return view.packet === view.roomOf && view.headroom > pooled ? view.headroom : pooled;
 }
 
 /** Re-reads addresses, protocol and ports from `packet` (caller has validated the IPv4 header). */
@@ -36,11 +62,13 @@ export function refreshView(view: PacketView, packet: Uint8Array): void {
  * Runs one hook. A hook that throws is a bug in the rules engine; the packet is dropped and the
  * error counted rather than let out of the receive path. Returns true to continue.
  */
-export function runHook(ns: NetNamespace, stage: HookStage, view: PacketView): boolean {
+export function runHook(ns: NetNamespace, stage: HookStage, view: StackView): boolean {
   if (ns.hooks === ACCEPT_ALL && ns.trace === undefined) return true; // nothing can rewrite the packet
   let verdict: string;
   try {
-    verdict = ns.hooks.run(stage, view, ns.clock.now());
+    // The walk is synchronous: one clock read serves all its hooks (see stackNow).
+    const now = view.at >= 0 ? view.at : (view.at = ns.now());
+    verdict = ns.hooks.run(stage, view, now);
   } catch (err) {
     ns.internalError(err, view.inIface || view.outIface);
     verdict = 'drop';
@@ -49,7 +77,9 @@ export function runHook(ns: NetNamespace, stage: HookStage, view: PacketView): b
     ns.traceStep('hook', `${stage} ${verdict}`, stage === 'PREROUTING' || stage === 'INPUT' ? view.inIface : view.outIface, view.packet.length);
   }
   if (verdict === 'accept') {
-    refreshView(view, view.packet);
+    // NAT may have rewritten the packet: re-read it for routing and the next hook. After the last hook
+    // of a walk (INPUT, POSTROUTING) nothing reads the fields again but a trace.
+    if ((stage !== 'INPUT' && stage !== 'POSTROUTING') || ns.trace !== undefined) refreshView(view, view.packet);
     return true;
   }
   ns.dropIp(`netfilter-${stage}`, view.packet.length);

@@ -2,31 +2,37 @@
  * IPv4 receive (ip_rcv → ip_rcv_finish → ip_local_deliver / ip_forward): validate, PREROUTING,
  * route, then reassemble + INPUT + protocol demux for us, or hand over to forwarding. Every packet
  * ends in exactly one counter; nothing here throws on bad input.
+ *
+ * The header is validated once (checkIpv4, no allocation) and the walk reads fields from the bytes
+ * and the view; only ICMP and registered protocols, which take a decoded Ipv4Packet, get one.
  */
 
 import {
-  ICMP_UNREACH_PROTOCOL, IPPROTO_ICMP, IPPROTO_UDP, decodeIpv4, formatIpv4, isFragment, readU16,
+  ICMP_UNREACH_PROTOCOL, IPPROTO_ICMP, IPPROTO_UDP, checkIpv4, decodeIpv4, formatIpv4, ipv4CheckCode, readU16, readU32,
 } from '../../net/index.js';
-import type { PacketView } from '../types.js';
 import { LIMITED_BROADCAST, isLoopbackIp, isMulticastIp } from './cidr.js';
 import { dropReason } from './counters.js';
 import type { NetDevice } from './device.js';
-import { hooksWantWholeDatagrams, makeView, refreshView, runHook } from './hooks.js';
+import { type StackView, hooksWantWholeDatagrams, makeView, refreshView, runHook } from './hooks.js';
 import { forwardPacket } from './ip-output.js';
 import type { NetNamespace } from './namespace.js';
+import { sliceView } from './pool.js';
 
-/** `prerouted` is set when a bridge already ran PREROUTING for this packet (br_netfilter). */
-export function receiveIp(ns: NetNamespace, dev: NetDevice, data: Uint8Array, prerouted?: PacketView): void {
-  const decoded = decodeIpv4(data);
-  if (!decoded.ok) return ns.dropIp(dropReason('ip', decoded.error.code), data.length);
-  const ip = decoded.value;
-  const packet = data.length === ip.totalLength ? data : data.subarray(0, ip.totalLength);
+/**
+ * `prerouted` is set when a bridge already ran PREROUTING for this packet (br_netfilter).
+ * `headroom`: bytes in front of `data` the stack owns beyond what pool.ts knows of it (a received
+ * frame's own Ethernet header).
+ */
+export function receiveIp(ns: NetNamespace, dev: NetDevice, data: Uint8Array, prerouted?: StackView, headroom?: number): void {
+  const totalLength = checkIpv4(data);
+  if (totalLength < 0) return ns.dropIp(dropReason('ip', ipv4CheckCode(totalLength)), data.length);
+  const packet = data.length === totalLength ? data : sliceView(data, 0, totalLength);
   ns.counters.ipInReceives++;
   if (ns.trace !== undefined) {
-    ns.traceStep('rx', `${formatIpv4(ip.src)} > ${formatIpv4(ip.dst)} proto ${ip.protocol} ttl ${ip.ttl}`, dev.name, packet.length);
+    ns.traceStep('rx', `${formatIpv4(readU32(packet, 12))} > ${formatIpv4(readU32(packet, 16))} proto ${packet[9]} ttl ${packet[8]}`, dev.name, totalLength);
   }
-  if (isMartianSource(ns, dev, ip.src)) return ns.dropIp('martian-source', packet.length);
-  if (prerouted === undefined && isFragment(ip) && hooksWantWholeDatagrams(ns)) {
+  if (isMartianSource(ns, dev, readU32(packet, 12))) return ns.dropIp('martian-source', totalLength);
+  if (prerouted === undefined && (readU16(packet, 6) & 0x3fff) !== 0 && hooksWantWholeDatagrams(ns)) {
     // nf_defrag_ipv4: conntrack needs the whole datagram, even one that is only passing through.
     const whole = reassemble(ns, dev, packet);
     if (whole !== undefined) receiveIp(ns, dev, whole);
@@ -34,7 +40,7 @@ export function receiveIp(ns: NetNamespace, dev: NetDevice, data: Uint8Array, pr
   }
   let view = prerouted;
   if (view === undefined) {
-    view = makeView(packet, dev.name, '');
+    view = makeView(packet, dev.name, '', headroom ?? 0);
     if (!runHook(ns, 'PREROUTING', view)) return;
   } else {
     refreshView(view, packet);
@@ -43,11 +49,11 @@ export function receiveIp(ns: NetNamespace, dev: NetDevice, data: Uint8Array, pr
   const local = ns.localDestination(dst);
   if (local !== undefined) return localDeliver(ns, dev, view, local === 'broadcast');
   if (dst === 0 || isMulticastIp(dst) || (isLoopbackIp(dst) && dev !== ns.lo)) {
-    return ns.dropIp('martian-destination', packet.length);
+    return ns.dropIp('martian-destination', totalLength);
   }
   const route = ns.routes.lookup(dst);
   if (route?.type === 'local' || route?.type === 'broadcast') return localDeliver(ns, dev, view, route.type === 'broadcast');
-  if (!ns.ipForward) return ns.dropIp('not-forwarding', packet.length); // Linux: no ICMP when forwarding is off
+  if (!ns.ipForward) return ns.dropIp('not-forwarding', totalLength); // Linux: no ICMP when forwarding is off
   forwardPacket(ns, view, route);
 }
 
@@ -57,7 +63,7 @@ function isMartianSource(ns: NetNamespace, dev: NetDevice, src: number): boolean
   return src === LIMITED_BROADCAST || isMulticastIp(src) || isLoopbackIp(src) || ns.isLocalAddress(src) || dev.isSubnetBroadcast(src);
 }
 
-function localDeliver(ns: NetNamespace, dev: NetDevice, view: PacketView, broadcast: boolean): void {
+function localDeliver(ns: NetNamespace, dev: NetDevice, view: StackView, broadcast: boolean): void {
   if ((readU16(view.packet, 6) & 0x3fff) !== 0) { // MF or an offset: a fragment
     const whole = reassemble(ns, dev, view.packet);
     if (whole === undefined) return;
@@ -91,13 +97,17 @@ function reassemble(ns: NetNamespace, dev: NetDevice, packet: Uint8Array): Uint8
 }
 
 function deliverToProtocol(ns: NetNamespace, dev: NetDevice, packet: Uint8Array, broadcast: boolean): void {
-  const decoded = decodeIpv4(packet, { verifyChecksum: false }); // hooks and reassembly may have rebuilt it
-  if (!decoded.ok) return ns.dropIp(dropReason('ip', decoded.error.code), packet.length);
+  // Hooks and reassembly may have rebuilt the packet: validate what is there now (no checksum, as before).
+  const totalLength = checkIpv4(packet, false);
+  if (totalLength < 0) return ns.dropIp(dropReason('ip', ipv4CheckCode(totalLength)), packet.length);
+  const protocol = packet[9]!;
+  if (ns.trace !== undefined) ns.traceStep('deliver', `proto ${protocol} to ${formatIpv4(readU32(packet, 16))}`, dev.name, packet.length);
+  if (protocol === IPPROTO_UDP) return ns.udp.input(packet, totalLength, dev, broadcast);
+  const decoded = decodeIpv4(packet, { verifyChecksum: false });
+  if (!decoded.ok) return ns.dropIp(dropReason('ip', decoded.error.code), packet.length); // unreachable: checked above
   const ip = decoded.value;
-  if (ns.trace !== undefined) ns.traceStep('deliver', `proto ${ip.protocol} to ${formatIpv4(ip.dst)}`, dev.name, packet.length);
-  if (ip.protocol === IPPROTO_ICMP) return ns.icmp.receive(ip, broadcast);
-  if (ip.protocol === IPPROTO_UDP) return ns.udp.receive(packet, ip, dev, broadcast);
-  const handler = ns.protocolHandler(ip.protocol);
+  if (protocol === IPPROTO_ICMP) return ns.icmp.receive(ip, broadcast);
+  const handler = ns.protocolHandler(protocol);
   if (handler === undefined) {
     ns.dropIp('unknown-protocol', packet.length);
     if (!broadcast) ns.icmp.sendError(packet, 'dest-unreachable', ICMP_UNREACH_PROTOCOL);

@@ -7,30 +7,39 @@
 
 import {
   ICMP_TIME_EXCEEDED_TTL, ICMP_TYPE_DEST_UNREACHABLE, ICMP_UNREACH_ADMIN_PROHIBITED, ICMP_UNREACH_FRAG_NEEDED, ICMP_UNREACH_HOST, ICMP_UNREACH_NET,
-  decodeIpv4, decrementTtlInPlace, formatIpv4, fragmentIpv4, readU16,
+  IPV4_FLAG_DF, checkIpv4, decrementTtlInPlace, formatIpv4, fragmentIpv4, readU16,
 } from '../../net/index.js';
 import type { PacketView } from '../types.js';
 import { formatCidr } from './cidr.js';
-import { makeView, runHook } from './hooks.js';
+import { type StackView, makeView, runHook, viewHeadroom } from './hooks.js';
 import type { NetNamespace } from './namespace.js';
 import type { Route } from './routes.js';
 
-const DF = 0x4000;
+const DF = IPV4_FLAG_DF;
 
 /** A datagram this namespace generated (sockets, ICMP, tunnels). Returns false when it was dropped here. */
 export function sendLocal(ns: NetNamespace, data: Uint8Array): boolean {
-  const decoded = decodeIpv4(data, { verifyChecksum: false });
-  if (!decoded.ok) {
+  // Anyone may hand us bytes here: validate the header (not its checksum) before walking it.
+  const totalLength = checkIpv4(data, false);
+  if (totalLength < 0) {
     ns.dropIp('bad-local-packet', data.length);
     return false;
   }
-  const packet = data.subarray(0, decoded.value.totalLength);
+  return outputLocal(ns, data.length === totalLength ? data : data.subarray(0, totalLength));
+}
+
+/**
+ * ip_local_out for a datagram the stack built itself (a valid header, exactly `packet.length` long):
+ * no second validation. `route` is the caller's outputRoute(dst), if it already looked it up.
+ */
+export function outputLocal(ns: NetNamespace, packet: Uint8Array, route?: Route): boolean {
   ns.counters.ipOutRequests++;
-  const view = makeView(packet, '', '');
-  let route = ns.outputRoute(view.dst);
+  const view = makeView(packet, '', ''); // headroom: what pool.ts knows, looked up when transmitted
+  const dst = view.dst;
+  if (route === undefined) route = ns.outputRoute(dst);
   view.outIface = route === undefined ? '' : outputDevice(ns, route);
   if (!runHook(ns, 'OUTPUT', view)) return false;
-  if (view.dst !== decoded.value.dst) route = ns.outputRoute(view.dst); // DNAT in OUTPUT re-routes
+  if (view.dst !== dst) route = ns.outputRoute(view.dst); // DNAT in OUTPUT re-routes
   if (route === undefined) {
     ns.icmp.deliverLocalError(view.packet, ICMP_TYPE_DEST_UNREACHABLE, ICMP_UNREACH_NET, 0);
     ns.dropIp('no-route', packet.length);
@@ -40,7 +49,7 @@ export function sendLocal(ns: NetNamespace, data: Uint8Array): boolean {
 }
 
 /** ip_forward: `route` is the main-table result for the packet's (post-PREROUTING) destination. */
-export function forwardPacket(ns: NetNamespace, view: PacketView, route: Route | undefined): void {
+export function forwardPacket(ns: NetNamespace, view: StackView, route: Route | undefined): void {
   const packet = view.packet;
   if (route === undefined) {
     ns.icmp.sendError(packet, 'dest-unreachable', ICMP_UNREACH_NET);
@@ -63,7 +72,7 @@ export function forwardPacket(ns: NetNamespace, view: PacketView, route: Route |
 }
 
 /** Shared tail: route type, MTU/DF, POSTROUTING, fragmentation, device. */
-function transmitRouted(ns: NetNamespace, view: PacketView, route: Route, local: boolean): boolean {
+function transmitRouted(ns: NetNamespace, view: StackView, route: Route, local: boolean): boolean {
   if (!checkRouteType(ns, view, route, local)) return false;
   const dev = route.type === 'local' ? ns.lo : route.dev!;
   const nextHop = route.type === 'local' ? view.dst : route.via ?? view.dst;
@@ -82,7 +91,7 @@ function transmitRouted(ns: NetNamespace, view: PacketView, route: Route, local:
     ns.traceStep('tx', `${formatIpv4(view.src)} > ${formatIpv4(view.dst)} proto ${view.protocol} ttl ${packet[8]}`, dev.name, packet.length);
   }
   if (packet.length <= dev.mtu) {
-    dev.transmitIp(packet, nextHop);
+    dev.transmitIp(packet, nextHop, viewHeadroom(view));
     return true;
   }
   const fragments = fragmentIpv4(packet, dev.mtu);

@@ -6,10 +6,13 @@
  * Like tunl0 (ttl inherit, no pmtudisc), the outer header copies the inner TTL, DSCP and DF.
  */
 
-import { IPPROTO_IPIP, IPV4_MAX_PACKET_LEN, IPV4_MIN_HEADER_LEN, type Ipv4Packet, encodeIpv4, formatIpv4, readU16 } from '../../net/index.js';
+import {
+  IPPROTO_IPIP, IPV4_FLAG_DF, IPV4_MAX_PACKET_LEN, IPV4_MIN_HEADER_LEN, type Ipv4Packet, formatIpv4, readU16, writeIpv4Header,
+} from '../../net/index.js';
 import { toIp } from './cidr.js';
 import { NetDevice } from './device.js';
 import type { NetNamespace } from './namespace.js';
+import { prependSpace } from './pool.js';
 import { sendEncapsulated } from './tunnel.js';
 
 /** The tunnels of each namespace, for the one protocol-4 handler to choose from. */
@@ -40,7 +43,7 @@ export class IpipDevice extends NetDevice {
     if (this.ns !== undefined) tunnelsByNamespace.get(this.ns)?.delete(this);
   }
 
-  transmitIp(inner: Uint8Array, nextHop: number): void {
+  transmitIp(inner: Uint8Array, nextHop: number, headroom = 0): void {
     const ns = this.ns!;
     if (!this.up) return this.dropTx('device-down', inner.length);
     const remote = this.remote !== 0 ? this.remote : nextHop;
@@ -48,12 +51,12 @@ export class IpipDevice extends NetDevice {
     if (src === 0 || remote === 0) return this.dropTx('tunnel-no-endpoint', inner.length);
     if (inner.length + IPV4_MIN_HEADER_LEN > IPV4_MAX_PACKET_LEN) return this.dropTx('tunnel-too-big', inner.length);
     this.countTx(inner);
-    const outer = encodeIpv4({
-      src, dst: remote, protocol: IPPROTO_IPIP, ttl: inner[8], dscp: inner[1]! >>> 2, id: ns.nextIpId(),
-      dontFragment: (readU16(inner, 6) & 0x4000) !== 0,
-    }, inner);
+    // The outer header goes into the inner packet's headroom when it has some (pool.ts): no copy.
+    const outer = prependSpace(inner, IPV4_MIN_HEADER_LEN, headroom);
+    const tos = inner[1]! & 0xfc; // DSCP copied, ECN not
+    writeIpv4Header(outer, 0, outer.length, ns.nextIpId(), readU16(inner, 6) & IPV4_FLAG_DF, inner[8]!, IPPROTO_IPIP, src, remote, tos);
     if (ns.trace !== undefined) ns.traceStep('encap', `ipip ${formatIpv4(src)} > ${formatIpv4(remote)}`, this.name, outer.length);
-    if (!sendEncapsulated(() => ns.sendIp(outer))) this.dropTx('tunnel-loop', inner.length);
+    if (!sendEncapsulated(ns, outer)) this.dropTx('tunnel-loop', inner.length);
   }
 
   protected receive(inner: Uint8Array): void {

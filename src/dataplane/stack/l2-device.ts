@@ -4,13 +4,16 @@
  */
 
 import {
-  ARP_PACKET_LEN, BROADCAST_MAC, ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeEthernet, encodeArpInto,
-  encodeEthernetInto, isMulticastMac, macEquals,
+  ARP_PACKET_LEN, BROADCAST_MAC, ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, encodeArpInto, encodeEthernetInto,
+  readU16, writeEthernetHeader,
 } from '../../net/index.js';
 import { LIMITED_BROADCAST, isMulticastIp } from './cidr.js';
 import { NetDevice } from './device.js';
 import { ipv4MulticastMac, randomMac } from './mac.js';
-import { allocFrame } from './pool.js';
+import { prependSpace, sliceView } from './pool.js';
+
+/** Values below this are IEEE 802.3 length fields, not EtherTypes (as decodeEthernet rejects them). */
+const MIN_ETHERTYPE = 0x0600;
 
 /** Where an enslaved device hands its frames (a bridge). */
 export interface L2Master {
@@ -42,16 +45,17 @@ export abstract class L2Device extends NetDevice {
     this.transmitFrame(frame);
   }
 
-  transmitIp(packet: Uint8Array, nextHop: number): void {
+  transmitIp(packet: Uint8Array, nextHop: number, headroom = 0): void {
     const fixed = this.fixedMacFor(nextHop);
-    if (fixed !== undefined) return this.sendIpFrame(packet, fixed);
+    if (fixed !== undefined) return this.sendIpFrame(packet, fixed, headroom);
     const mac = this.ns!.neighbours.resolve(this, nextHop, packet);
-    if (mac !== undefined) this.sendIpFrame(packet, mac);
+    if (mac !== undefined) this.sendIpFrame(packet, mac, headroom);
   }
 
-  sendIpFrame(packet: Uint8Array, dstMac: Uint8Array): void {
-    const frame = allocFrame(ETHERNET_HEADER_LEN + packet.length);
-    encodeEthernetInto(frame, 0, { dst: dstMac, src: this.mac, etherType: ETHERTYPE_IPV4 }, packet);
+  /** Frames `packet`: the header goes into its headroom when there is some, else into a new buffer. */
+  sendIpFrame(packet: Uint8Array, dstMac: Uint8Array, headroom = 0): void {
+    const frame = prependSpace(packet, ETHERNET_HEADER_LEN, headroom);
+    writeEthernetHeader(frame, 0, dstMac, this.mac, ETHERTYPE_IPV4);
     this.sendFrame(frame);
   }
 
@@ -71,11 +75,14 @@ export abstract class L2Device extends NetDevice {
 
   /** Layer-3 input of a frame this device accepted (its own, or a bridge's local delivery). */
   processFrame(frame: Uint8Array): void {
-    const eth = decodeEthernet(frame);
-    if (!eth.ok) return this.dropRx(eth.error.code === 'ERR_TRUNCATED' ? 'frame-truncated' : 'frame-malformed', frame.length);
-    const { dst, etherType, payload } = eth.value;
-    if (!isMulticastMac(dst) && !macEquals(dst, this.mac)) return this.dropRx('other-host', frame.length);
-    if (etherType === ETHERTYPE_IPV4) return this.ns!.receiveIp(this, payload);
+    // decodeEthernet's checks, read in place: this runs for every frame a namespace receives.
+    if (frame.length < ETHERNET_HEADER_LEN) return this.dropRx('frame-truncated', frame.length);
+    const etherType = readU16(frame, 12);
+    if (etherType < MIN_ETHERTYPE) return this.dropRx('frame-malformed', frame.length);
+    if ((frame[0]! & 1) === 0 && !isOwnMac(frame, this.mac)) return this.dropRx('other-host', frame.length);
+    // The packet is owned with its frame: the Ethernet header in front of it is headroom too.
+    const payload = sliceView(frame, ETHERNET_HEADER_LEN, frame.length);
+    if (etherType === ETHERTYPE_IPV4) return this.ns!.receiveIp(this, payload, ETHERNET_HEADER_LEN);
     if (etherType === ETHERTYPE_ARP) return this.ns!.neighbours.handleArp(this, payload);
     this.dropRx('unknown-ethertype', frame.length);
   }
@@ -86,4 +93,8 @@ export abstract class L2Device extends NetDevice {
     if (isMulticastIp(nextHop)) return ipv4MulticastMac(nextHop);
     return undefined;
   }
+}
+
+function isOwnMac(frame: Uint8Array, mac: Uint8Array): boolean {
+  return frame[0] === mac[0] && frame[1] === mac[1] && frame[2] === mac[2] && frame[3] === mac[3] && frame[4] === mac[4] && frame[5] === mac[5];
 }

@@ -11,11 +11,12 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 import { KemuError } from '../../util/errors.js';
 import { ACCEPT_ALL, type NetfilterHooks, type TraceSink } from '../types.js';
 import { LIMITED_BROADCAST, broadcastOf, networkOf, parseCidr } from './cidr.js';
+import { stackNow } from './backlog.js';
 import { NamespaceCounters } from './counters.js';
 import { LoopbackDevice, type NetDevice } from './device.js';
 import { type IcmpErrorReport, IcmpLayer } from './icmp.js';
 import { receiveIp } from './ip-input.js';
-import { sendLocal } from './ip-output.js';
+import { outputLocal, sendLocal } from './ip-output.js';
 import { L2Device } from './l2-device.js';
 import { type NeighbourHost, type NeighbourOptions, NeighbourTable } from './neighbours.js';
 import { type DeviceDirectory, type Route, RoutingTable } from './routes.js';
@@ -57,7 +58,8 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
   /** The last exception caught in the stack or in an application callback, for debugging. */
   lastError: unknown;
   private readonly devicesByName = new Map<string, NetDevice>();
-  private readonly localAddresses = new Map<number, number>(); // address → how many devices carry it
+  /** Address (as `| 0`: a small integer, not a heap number, for keys above 127.x) → how many devices carry it. */
+  private readonly localAddresses = new Map<number, number>();
   private readonly protocols = new Map<number, ProtocolHandler>();
   private nextIndex = 1;
   private ipId = Math.floor(Math.random() * 0x10000);
@@ -134,7 +136,7 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
     if (dev.addresses.some((a) => a.address === address)) throw new KemuError('ERR_ADDRESS_EXISTS', 'RTNETLINK answers: File exists');
     const broadcast = prefixLength < 31 ? broadcastOf(address, prefixLength) : 0;
     dev.addresses.push({ address, prefixLength, broadcast });
-    this.localAddresses.set(address, (this.localAddresses.get(address) ?? 0) + 1);
+    this.localAddresses.set(address | 0, (this.localAddresses.get(address | 0) ?? 0) + 1);
     const base = { via: undefined, dev, onlink: false, metric: 0, src: address, proto: 'kernel' } as const;
     this.localRoutes.insert({ ...base, dst: address, prefixLength: 32, type: 'local', scope: 'host' }, true);
     if (prefixLength < 32) {
@@ -152,21 +154,21 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
     const i = dev.addresses.findIndex((a) => a.address === address && a.prefixLength === prefixLength);
     if (i < 0) throw new KemuError('ERR_ADDRESS_NOT_FOUND', 'RTNETLINK answers: Cannot assign requested address');
     dev.addresses.splice(i, 1);
-    const left = (this.localAddresses.get(address) ?? 1) - 1;
-    if (left === 0) this.localAddresses.delete(address);
-    else this.localAddresses.set(address, left);
+    const left = (this.localAddresses.get(address | 0) ?? 1) - 1;
+    if (left === 0) this.localAddresses.delete(address | 0);
+    else this.localAddresses.set(address | 0, left);
     const derived = (r: Route): boolean => r.dev === dev && r.proto === 'kernel' && r.src === address;
     this.localRoutes.removeWhere(derived);
     this.routes.removeWhere(derived);
   }
 
   isLocalAddress(ip: number): boolean {
-    return this.localAddresses.has(ip);
+    return this.localAddresses.has(ip | 0);
   }
 
   /** Whether a packet to `dst` is for this namespace: one of our addresses, or a broadcast we hear. */
   localDestination(dst: number): 'local' | 'broadcast' | undefined {
-    if (this.localAddresses.has(dst)) return 'local';
+    if (this.localAddresses.has(dst | 0)) return 'local';
     if (dst === LIMITED_BROADCAST) return 'broadcast';
     const r = this.localRoutes.lookup(dst);
     return r === undefined ? undefined : r.type === 'broadcast' ? 'broadcast' : r.type === 'local' ? 'local' : undefined;
@@ -181,7 +183,11 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
 
   /** Source address Linux would pick for a packet to `dst` (route src, else the out device's); 0 if unroutable. */
   selectSource(dst: number): number {
-    const route = this.outputRoute(dst);
+    return this.sourceFor(dst, this.outputRoute(dst));
+  }
+
+  /** @internal selectSource when the caller already has outputRoute(dst). */
+  sourceFor(dst: number, route: Route | undefined): number {
     if (route === undefined) return 0;
     if (route.type === 'local') return dst;
     if (route.src !== undefined) return route.src;
@@ -199,9 +205,17 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
     return sendLocal(this, packet);
   }
 
-  /** Entry from devices: an IPv4 packet received on `dev`. */
-  receiveIp(dev: NetDevice, packet: Uint8Array): void {
-    receiveIp(this, dev, packet);
+  /**
+   * @internal sendIp for a datagram the stack itself built (sockets, tunnels): its header is valid and
+   * its length exact, so it is not validated again. `route`: outputRoute(dst), when already known.
+   */
+  sendOwnIp(packet: Uint8Array, route?: Route): boolean {
+    return outputLocal(this, packet, route);
+  }
+
+  /** Entry from devices: an IPv4 packet received on `dev`; `headroom` as in NetDevice.transmitIp. */
+  receiveIp(dev: NetDevice, packet: Uint8Array, headroom?: number): void {
+    receiveIp(this, dev, packet, undefined, headroom);
   }
 
   registerProtocol(protocol: number, handler: ProtocolHandler | ProtocolHandler['receive']): () => void {
@@ -230,6 +244,11 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
       this.reassembler.expire();
       if (this.reassembler.inFlight > 0) this.scheduleReassemblyExpiry();
     }, 1000);
+  }
+
+  /** The clock for the stack's bookkeeping: read once per backlog drain on a real clock (backlog.ts stackNow). */
+  now(): number {
+    return stackNow(this.clock);
   }
 
   // ---- accounting and tracing ---------------------------------------------------------------

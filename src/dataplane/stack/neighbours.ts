@@ -13,12 +13,15 @@ import {
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { isLoopbackIp } from './cidr.js';
 import type { L2Device } from './l2-device.js';
+import { headroomOf } from './pool.js';
 
 export type NeighbourState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'PERMANENT' | 'FAILED';
 
 /** What the table needs from its namespace. */
 export interface NeighbourHost {
   readonly clock: Clock;
+  /** The clock as the stack reads it for bookkeeping (NetNamespace.now). */
+  now(): number;
   isLocalAddress(ip: number): boolean;
   /** A queued packet could not be resolved: answer its sender with ICMP host unreachable. */
   neighbourFailed(packet: Uint8Array): void;
@@ -83,7 +86,7 @@ export class NeighbourTable {
     const e = this.entry(dev, ip, true)!;
     this.stopTimer(e);
     e.state = state;
-    this.confirm(e, mac.slice());
+    this.confirm(e, new Uint8Array(mac)); // a copy (Buffer.slice would share the caller's memory)
   }
 
   delete(dev: L2Device, ip: number): boolean {
@@ -164,7 +167,7 @@ export class NeighbourTable {
     const e = existing ?? this.entry(dev, arp.senderIp, true)!;
     // Only a reply addressed to us proves reachability; requests and gratuitous replies leave it STALE.
     const replyToUs = arp.op === ARP_OP_REPLY && macEquals(arp.targetMac, dev.mac);
-    this.update(e, arp.senderMac.slice(), replyToUs ? 'REACHABLE' : 'STALE');
+    this.update(e, new Uint8Array(arp.senderMac), replyToUs ? 'REACHABLE' : 'STALE'); // a copy, not a view of the frame
   }
 
   private update(e: Entry, mac: Uint8Array, state: 'REACHABLE' | 'STALE'): void {
@@ -179,15 +182,15 @@ export class NeighbourTable {
 
   private confirm(e: Entry, mac: Uint8Array): void {
     e.mac = mac;
-    e.confirmedAt = this.host.clock.now();
+    e.confirmedAt = this.host.now();
     const queued = e.queue;
     if (queued.length === 0) return;
     e.queue = [];
-    for (const packet of queued) e.dev.sendIpFrame(packet, mac);
+    for (const packet of queued) e.dev.sendIpFrame(packet, mac, headroomOf(packet));
   }
 
   private currentState(e: Entry): NeighbourState {
-    if (e.state === 'REACHABLE' && this.host.clock.now() - e.confirmedAt >= this.reachableMs) return 'STALE';
+    if (e.state === 'REACHABLE' && this.host.now() - e.confirmedAt >= this.reachableMs) return 'STALE';
     return e.state;
   }
 
@@ -233,12 +236,12 @@ export class NeighbourTable {
 
   private entry(dev: L2Device, ip: number, create: boolean): Entry | undefined {
     let entries = this.byDevice.get(dev);
-    const found = entries?.get(ip);
+    const found = entries?.get(ip | 0); // keyed `| 0`: no heap-number keys for addresses above 127.x
     if (found !== undefined || !create) return found;
     if (this.count >= this.maxEntries) this.collectGarbage();
     if (entries === undefined) this.byDevice.set(dev, (entries = new Map()));
     const e: Entry = { ip, dev, mac: undefined, state: 'INCOMPLETE', confirmedAt: 0, probes: 0, timer: undefined, queue: [] };
-    entries.set(ip, e);
+    entries.set(ip | 0, e);
     this.count++;
     return e;
   }
@@ -256,7 +259,7 @@ export class NeighbourTable {
     this.stopTimer(e);
     for (const p of e.queue) e.dev.dropTx('neigh-flushed', p.length);
     e.queue = [];
-    if (this.byDevice.get(e.dev)?.delete(e.ip)) this.count--;
+    if (this.byDevice.get(e.dev)?.delete(e.ip | 0)) this.count--;
   }
 
   private stopTimer(e: Entry): void {

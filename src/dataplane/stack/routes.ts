@@ -3,12 +3,14 @@
  * prefix length keyed by the masked destination, so a lookup costs one Map probe per prefix length
  * in use (a handful on a real node), longest first. Several routes for one prefix are kept ordered
  * by metric; routes through a device that is down are skipped, as Linux skips dead nexthops.
+ * Map keys are the masked address as a signed 32-bit integer (`| 0`): addresses above 127.255.255.255
+ * would otherwise be heap numbers, allocated and hashed as doubles on every probe.
  */
 
 import { formatIpv4, prefixMask } from '../../net/index.js';
 import { KemuError } from '../../util/errors.js';
 import { formatCidr, networkOf, parseCidr, toIp } from './cidr.js';
-import type { NetDevice } from './device.js';
+import { type NetDevice, linkGeneration } from './device.js';
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
 export type RouteScope = 'global' | 'link' | 'host';
@@ -45,11 +47,24 @@ export interface DeviceDirectory {
   device(name: string): NetDevice | undefined;
 }
 
+/** Masks by prefix length as signed 32-bit integers, so `ip & MASKS[len]` is a map key directly. */
+const MASKS = Array.from({ length: 33 }, (_, len) => prefixMask(len) | 0);
+/** Direct-mapped by a Fibonacci hash of the address: a host's few hot destinations rarely collide in 64. */
+const CACHE_SLOTS = 64;
+const CACHE_SHIFT = 26; // 32 - log2(CACHE_SLOTS)
+
 export class RoutingTable {
   private readonly byLength: Array<Map<number, Route[]>> = Array.from({ length: 33 }, () => new Map());
   /** Prefix lengths that hold routes, longest first. */
   private lengths: number[] = [];
   private count = 0;
+  /** Bumped on every change; the lookup cache is valid for one version and one linkGeneration. */
+  private version = 0;
+  private cachedVersion = -1;
+  private cachedLinks = -1;
+  private readonly cacheUsed = new Uint8Array(CACHE_SLOTS);
+  private readonly cacheKeys = new Int32Array(CACHE_SLOTS);
+  private readonly cacheRoutes: Array<Route | undefined> = new Array<Route | undefined>(CACHE_SLOTS).fill(undefined);
 
   constructor(readonly name: string, private readonly devices: DeviceDirectory) {}
 
@@ -75,7 +90,7 @@ export class RoutingTable {
   delete(spec: Partial<RouteSpec> & { dst: string }): Route {
     const { address, prefixLength } = parseCidr(spec.dst);
     const via = spec.via === undefined ? undefined : toIp(spec.via);
-    const found = this.byLength[prefixLength]!.get(networkOf(address, prefixLength))?.find((r) =>
+    const found = this.byLength[prefixLength]!.get(networkOf(address, prefixLength) | 0)?.find((r) =>
       (spec.metric === undefined || r.metric === spec.metric) && (via === undefined || r.via === via) &&
       (spec.dev === undefined || r.dev?.name === spec.dev) && (spec.type === undefined || r.type === spec.type));
     if (found === undefined) throw new KemuError('ERR_ROUTE_NOT_FOUND', 'RTNETLINK answers: No such process');
@@ -85,8 +100,9 @@ export class RoutingTable {
 
   /** Inserts an already-built route (connected and local routes the namespace derives from addresses). */
   insert(route: Route, replace: boolean): void {
+    this.version++;
     const map = this.byLength[route.prefixLength]!;
-    const list = map.get(route.dst) ?? [];
+    const list = map.get(route.dst | 0) ?? [];
     const same = list.findIndex((r) => r.metric === route.metric);
     if (same >= 0 && !replace) throw new KemuError('ERR_ROUTE_EXISTS', 'RTNETLINK answers: File exists');
     if (same >= 0) list.splice(same, 1);
@@ -94,7 +110,7 @@ export class RoutingTable {
     const at = list.findIndex((r) => r.metric > route.metric);
     list.splice(at < 0 ? list.length : at, 0, route);
     if (list.length === 1) {
-      map.set(route.dst, list);
+      map.set(route.dst | 0, list);
       this.refreshLengths();
     }
   }
@@ -110,16 +126,45 @@ export class RoutingTable {
       }
     }
     this.count -= removed;
-    if (removed > 0) this.refreshLengths();
+    if (removed > 0) {
+      this.version++;
+      this.refreshLengths();
+    }
     return removed;
   }
 
-  /** Longest-prefix match, lowest metric first, skipping routes whose device is down. */
+  /**
+   * Longest-prefix match, lowest metric first, skipping routes whose device is down. Results are
+   * remembered in a small direct-mapped cache (the route cache of old Linux, in miniature: a host
+   * looks up the same few destinations for every packet), dropped whenever the table changes or a
+   * device goes up or down.
+   */
   lookup(ip: number): Route | undefined {
-    for (const length of this.lengths) {
-      const list = this.byLength[length]!.get((ip & prefixMask(length)) >>> 0);
+    if (this.cachedVersion !== this.version || this.cachedLinks !== linkGeneration) {
+      this.cacheUsed.fill(0);
+      this.cachedVersion = this.version;
+      this.cachedLinks = linkGeneration;
+    }
+    const key = ip | 0;
+    const slot = Math.imul(key, 0x9e3779b1) >>> CACHE_SHIFT;
+    if (this.cacheUsed[slot] === 1 && this.cacheKeys[slot] === key) return this.cacheRoutes[slot];
+    const route = this.lookupUncached(ip);
+    this.cacheUsed[slot] = 1;
+    this.cacheKeys[slot] = key;
+    this.cacheRoutes[slot] = route;
+    return route;
+  }
+
+  private lookupUncached(ip: number): Route | undefined {
+    const lengths = this.lengths;
+    for (let i = 0; i < lengths.length; i++) {
+      const length = lengths[i]!;
+      const list = this.byLength[length]!.get(ip & MASKS[length]!);
       if (list === undefined) continue;
-      for (const r of list) if (r.dev === undefined || r.dev.up) return r;
+      for (let j = 0; j < list.length; j++) {
+        const r = list[j]!;
+        if (r.dev === undefined || r.dev.up) return r;
+      }
     }
     return undefined;
   }
@@ -166,7 +211,7 @@ export class RoutingTable {
    */
   private onLinkDevice(via: number, dev: NetDevice | undefined): NetDevice {
     for (const length of this.lengths) {
-      const list = this.byLength[length]!.get((via & prefixMask(length)) >>> 0);
+      const list = this.byLength[length]!.get(via & MASKS[length]!);
       const hit = list?.find((r) => r.type === 'unicast' && r.scope !== 'global' && r.dev !== undefined && (dev === undefined || r.dev === dev));
       if (hit !== undefined) return hit.dev!;
     }

@@ -4,15 +4,21 @@
  * of nested tunnel transmits is known here.
  */
 
+import type { Route } from './routes.js';
+import type { NetNamespace } from './namespace.js';
+
 const MAX_NESTED_ENCAPSULATIONS = 4;
 let depth = 0;
 
-/** Runs `send` one level deeper; false (nothing sent) when the nesting limit is reached. */
-export function sendEncapsulated(send: () => void): boolean {
+/**
+ * Sends a tunnel's outer datagram (built by the stack: not validated again) one level deeper; false
+ * (nothing sent) when the nesting limit is reached. No closure per packet: it runs for every frame.
+ */
+export function sendEncapsulated(ns: NetNamespace, outer: Uint8Array, route?: Route): boolean {
   if (depth >= MAX_NESTED_ENCAPSULATIONS) return false;
   depth++;
   try {
-    send();
+    ns.sendOwnIp(outer, route);
   } finally {
     depth--;
   }

@@ -4,13 +4,17 @@
  * quoted datagram (as ECONNREFUSED and friends reach a connected Linux UDP socket).
  */
 
-import { ICMP_UNREACH_PORT, type Ipv4Packet, buildIpv4Udp, decodeUdp, readU16 } from '../../net/index.js';
+import {
+  DEFAULT_TTL, ICMP_UNREACH_PORT, IPPROTO_UDP, IPV4_FLAG_DF, IPV4_MIN_HEADER_LEN, type Ipv4Packet, UDP_HEADER_LEN, checkUdp, checkUint,
+  readU16, readU32, udpCheckCode, writeIpv4Header, writeUdpHeader,
+} from '../../net/index.js';
 import { KemuError } from '../../util/errors.js';
 import { toIp } from './cidr.js';
 import { dropReason } from './counters.js';
 import type { NetDevice } from './device.js';
 import type { IcmpErrorReport } from './icmp.js';
 import type { NetNamespace } from './namespace.js';
+import { allocPacket, sliceView } from './pool.js';
 
 export const EPHEMERAL_PORT_MIN = 32768;
 export const EPHEMERAL_PORT_MAX = 60999;
@@ -40,25 +44,46 @@ export interface UdpSocketError extends IcmpErrorReport {
 }
 
 export type UdpMessageHandler = (payload: Uint8Array, info: UdpMessageInfo) => void;
+/**
+ * @internal A tunnel's receive hook (Linux's encap_rcv on a UDP tunnel socket): the datagram's UDP
+ * payload is packet[start, end); no payload view or info object is built for it.
+ */
+export type UdpEncapHandler = (packet: Uint8Array, start: number, end: number, srcIp: number, srcPort: number) => void;
 export type UdpErrorHandler = (error: UdpSocketError) => void;
 
 export class UdpSocket {
   private readonly messageHandlers: UdpMessageHandler[] = [];
+  /** @internal Set by tunnel devices (VXLAN) instead of message handlers. */
+  encap: UdpEncapHandler | undefined;
   private readonly errorHandlers: UdpErrorHandler[] = [];
   closed = false;
 
   constructor(private readonly layer: UdpLayer, readonly address: number, readonly port: number) {}
 
   /** Sends one datagram; false when the namespace dropped it (an error event may follow). */
-  send(dstIp: number | string, dstPort: number, payload: Uint8Array, opts: UdpSendOptions = {}): boolean {
+  send(dstIp: number | string, dstPort: number, payload: Uint8Array, opts?: UdpSendOptions): boolean {
     if (this.closed) throw new KemuError('ERR_SOCKET_CLOSED', 'send: Bad file descriptor');
     if (payload.length > MAX_UDP_PAYLOAD) throw new KemuError('ERR_MESSAGE_TOO_LONG', 'sendto: Message too long');
+    // The caller's values are checked here (the same CodecErrors the encoders throw); the datagram
+    // is then written by the unchecked writers straight into a pool packet with headroom, so the
+    // layers below frame and encapsulate it without copying it again.
+    checkUint(dstPort, 16, 'dstPort');
+    const ttl = opts?.ttl ?? DEFAULT_TTL;
+    const dscp = opts?.dscp ?? 0;
+    if (opts !== undefined) {
+      checkUint(ttl, 8, 'ttl');
+      checkUint(dscp, 6, 'dscp');
+    }
     const ns = this.layer.ns;
     const dst = toIp(dstIp);
-    const src = this.address !== 0 ? this.address : ns.selectSource(dst);
-    return ns.sendIp(buildIpv4Udp({
-      src, dst, srcPort: this.port, dstPort, payload, ttl: opts.ttl, df: opts.df, dscp: opts.dscp, id: ns.nextIpId(),
-    }));
+    const route = ns.outputRoute(dst);
+    const src = this.address !== 0 ? this.address : ns.sourceFor(dst, route);
+    const udpLength = UDP_HEADER_LEN + payload.length;
+    const packet = allocPacket(IPV4_MIN_HEADER_LEN + udpLength);
+    packet.set(payload, IPV4_MIN_HEADER_LEN + UDP_HEADER_LEN);
+    writeUdpHeader(packet, IPV4_MIN_HEADER_LEN, this.port, dstPort, udpLength, src, dst, true);
+    writeIpv4Header(packet, 0, packet.length, ns.nextIpId(), opts?.df === true ? IPV4_FLAG_DF : 0, ttl, IPPROTO_UDP, src, dst, dscp << 2);
+    return ns.sendOwnIp(packet, route);
   }
 
   onMessage(handler: UdpMessageHandler): this {
@@ -79,7 +104,15 @@ export class UdpSocket {
 
   /** @internal */
   deliver(payload: Uint8Array, info: UdpMessageInfo): void {
-    for (const h of this.messageHandlers) this.layer.call(() => h(payload, info));
+    const handlers = this.messageHandlers;
+    // No closure per datagram: each handler's exceptions are counted, not let into the stack.
+    for (let i = 0; i < handlers.length; i++) {
+      try {
+        handlers[i]!(payload, info);
+      } catch (err) {
+        this.layer.ns.handlerError(err);
+      }
+    }
   }
 
   /** @internal */
@@ -118,18 +151,31 @@ export class UdpLayer {
   }
 
   receive(packet: Uint8Array, ip: Ipv4Packet, dev: NetDevice, broadcast: boolean): void {
+    this.input(packet, ip.headerLength + ip.payload.length, dev, broadcast);
+  }
+
+  /**
+   * @internal udp_rcv for a validated IPv4 datagram of `totalLength` bytes: reads the fields in place,
+   * verifies a non-zero checksum (checkUdp) and delivers a view of the payload.
+   */
+  input(packet: Uint8Array, totalLength: number, dev: NetDevice, broadcast: boolean): void {
     const ns = this.ns;
-    const decoded = decodeUdp(ip.payload, ip);
-    if (!decoded.ok) return ns.dropIp(dropReason('udp', decoded.error.code), packet.length);
-    const udp = decoded.value;
-    const socket = this.lookup(ip.dst, udp.dstPort);
+    const l4 = (packet[0]! & 0x0f) * 4;
+    const src = readU32(packet, 12);
+    const dst = readU32(packet, 16);
+    const length = checkUdp(packet, l4, totalLength, src, dst, true);
+    if (length < 0) return ns.dropIp(dropReason('udp', udpCheckCode(length)), packet.length);
+    const dstPort = readU16(packet, l4 + 2);
+    const socket = this.lookup(dst, dstPort);
     if (socket === undefined) {
       ns.dropIp('udp-no-port', packet.length);
       if (!broadcast) ns.icmp.sendError(packet, 'dest-unreachable', ICMP_UNREACH_PORT);
       return;
     }
     ns.counters.delivered++;
-    socket.deliver(udp.payload, { srcIp: ip.src, srcPort: udp.srcPort, dstIp: ip.dst, dstPort: udp.dstPort, iface: dev.name, ttl: ip.ttl });
+    if (socket.encap !== undefined) return socket.encap(packet, l4 + UDP_HEADER_LEN, l4 + length, src, readU16(packet, l4));
+    const payload = sliceView(packet, l4 + UDP_HEADER_LEN, l4 + length);
+    socket.deliver(payload, { srcIp: src, srcPort: readU16(packet, l4), dstIp: dst, dstPort, iface: dev.name, ttl: packet[8]! });
   }
 
   /** @internal An ICMP error quoting one of our datagrams. */

@@ -1,11 +1,13 @@
 /** Test support for the stack: an in-process Segment, hosts wired onto it, frame capture. */
 
 import { expect } from 'chai';
-import { type EthernetFrame, type Ipv4Packet, decodeEthernet, decodeIpv4, isMulticastMac, macEquals } from '../../../src/net/index.js';
+import {
+  type EthernetFrame, FLANNEL_VXLAN_PORT, type Ipv4Packet, decodeEthernet, decodeIpv4, ipv4, isMulticastMac, macEquals,
+} from '../../../src/net/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import type { L2Port, Segment } from '../../../src/dataplane/types.js';
 import {
-  Bridge, EthernetDevice, type NetDevice, NetNamespace, type NetNamespaceOptions, VethPair, backlogStats,
+  Bridge, EthernetDevice, type NetDevice, NetNamespace, type NetNamespaceOptions, VethPair, VxlanDevice, backlogStats,
 } from '../../../src/dataplane/stack/index.js';
 
 /** An L2 broadcast domain in memory: unicast to the attached MAC, broadcast to all others, unknown dropped. */
@@ -149,4 +151,27 @@ export function k8sNode(segment: MemorySegment, clock: FakeClock, name: string, 
       return { ns, eth0: veth.b, hostVeth: veth.a };
     },
   };
+}
+
+/** Two flannel-vxlan nodes: flannel.1 with 10.244.N.0/32, permanent neighbour + FDB + `via X.0 onlink` routes. */
+export function flannelVxlan(flannelMtu = 1450): {
+  clock: FakeClock; underlay: MemorySegment; n1: TestNode; n2: TestNode; v1: VxlanDevice; v2: VxlanDevice;
+} {
+  const clock = newClock();
+  const underlay = new MemorySegment('underlay');
+  const n1 = k8sNode(underlay, clock, 'node1', '172.18.0.2/24', '10.244.0.1/24');
+  const n2 = k8sNode(underlay, clock, 'node2', '172.18.0.3/24', '10.244.1.1/24');
+  const v1 = n1.ns.addDevice(new VxlanDevice('flannel.1', { vni: 1, port: FLANNEL_VXLAN_PORT, local: '172.18.0.2', mtu: flannelMtu }));
+  const v2 = n2.ns.addDevice(new VxlanDevice('flannel.1', { vni: 1, port: FLANNEL_VXLAN_PORT, local: '172.18.0.3', mtu: flannelMtu }));
+  n1.ns.addAddress(v1, '10.244.0.0/32');
+  n2.ns.addAddress(v2, '10.244.1.0/32');
+  for (const [here, dev, remoteDev, remoteSubnet, remoteVtepIp, remoteNodeIp] of [
+    [n1, v1, v2, '10.244.1.0/24', '10.244.1.0', '172.18.0.3'],
+    [n2, v2, v1, '10.244.0.0/24', '10.244.0.0', '172.18.0.2'],
+  ] as const) {
+    here.ns.neighbours.add(dev, ipv4(remoteVtepIp), remoteDev.mac);
+    dev.fdbAdd(remoteDev.mac, remoteNodeIp);
+    here.ns.routes.add({ dst: remoteSubnet, via: remoteVtepIp, dev: 'flannel.1', onlink: true });
+  }
+  return { clock, underlay, n1, n2, v1, v2 };
 }
