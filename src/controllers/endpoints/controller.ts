@@ -12,7 +12,7 @@ import type { Endpoints, Pod, Service } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
 import { planEndpoints } from './compute.js';
-import { ServiceSelectorIndex, wantsEndpoints } from './pods.js';
+import { ServiceSelectorIndex, wantsEndpoints, watchServicesAndPods } from './pods.js';
 
 export interface EndpointsControllerOptions {
   client: ApiClient;
@@ -39,25 +39,7 @@ export class EndpointsController extends Controller {
     this.pods = opts.factory.informer<Pod>('pods');
     ensurePodIndexes(this.pods);
     this.endpoints = opts.factory.informer<Endpoints>('endpoints');
-    this.services.addHandlers({
-      onAdd: (s) => this.onService(s),
-      onUpdate: (_o, s) => this.onService(s),
-      onDelete: (s) => {
-        this.selectors.delete(s);
-        this.enqueue(objectKey(s));
-      },
-    });
-    this.pods.addHandlers({
-      onAdd: (p) => {
-        for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
-      },
-      onUpdate: (o, p) => {
-        for (const k of this.selectors.servicesForUpdate(o, p)) this.enqueue(k);
-      },
-      onDelete: (p) => {
-        for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
-      },
-    });
+    watchServicesAndPods(this.services, this.pods, this.selectors, (s) => this.onService(s), (k) => this.enqueue(k));
     // A managed Endpoints deleted by hand comes back at once; edits wait for the next change.
     this.endpoints.addHandlers({ onDelete: (e) => this.enqueue(objectKey(e)) });
   }

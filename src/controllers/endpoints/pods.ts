@@ -4,6 +4,7 @@
  * named targetPort resolves, and which services select a pod.
  */
 import type { ContainerPort, Pod, Service, ServicePort } from '../../api/types.js';
+import type { Informer } from '../../api/client/informer.js';
 import { selectorFromSet, type LabelMatcher } from '../../api/selectors/index.js';
 
 export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
@@ -175,4 +176,35 @@ export function canonicalJson(v: unknown): string {
 export function compareIPv4(a: string, b: string): number {
   const n = (ip: string) => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
   return n(a) - n(b);
+}
+
+/**
+ * The event wiring both endpoints controllers share: a Service change re-indexes its selector and
+ * syncs it; a pod change syncs the services selecting it (before and after a label change).
+ */
+export function watchServicesAndPods(
+  services: Informer<Service>,
+  pods: Informer<Pod>,
+  selectors: ServiceSelectorIndex,
+  onService: (svc: Service) => void,
+  enqueue: (key: string) => void,
+): void {
+  services.addHandlers({
+    onAdd: onService,
+    onUpdate: (_old, svc) => onService(svc),
+    onDelete: (svc) => {
+      selectors.delete(svc);
+      enqueue(`${svc.metadata.namespace}/${svc.metadata.name}`);
+    },
+  });
+  const enqueueFor = (pod: Pod) => {
+    for (const k of selectors.servicesFor(pod)) enqueue(k);
+  };
+  pods.addHandlers({
+    onAdd: enqueueFor,
+    onUpdate: (old, pod) => {
+      for (const k of selectors.servicesForUpdate(old, pod)) enqueue(k);
+    },
+    onDelete: enqueueFor,
+  });
 }

@@ -12,7 +12,7 @@ import type { EndpointSlice, Node, Pod, Service } from '../../api/types.js';
 import { KemuError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
-import { ServiceSelectorIndex, wantsEndpoints } from '../endpoints/pods.js';
+import { ServiceSelectorIndex, wantsEndpoints, watchServicesAndPods } from '../endpoints/pods.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_ZONE, desiredEndpoints } from './compute.js';
 import { reconcileSlices } from './reconcile.js';
 import { SliceTracker } from './tracker.js';
@@ -56,25 +56,7 @@ export class EndpointSliceController extends Controller {
         ? [`${s.metadata.namespace}/${s.metadata.labels[LABEL_SERVICE_NAME]}`]
         : [],
     );
-    this.services.addHandlers({
-      onAdd: (s) => this.onService(s),
-      onUpdate: (_o, s) => this.onService(s),
-      onDelete: (s) => {
-        this.selectors.delete(s);
-        this.enqueue(objectKey(s));
-      },
-    });
-    this.pods.addHandlers({
-      onAdd: (p) => {
-        for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
-      },
-      onUpdate: (o, p) => {
-        for (const k of this.selectors.servicesForUpdate(o, p)) this.enqueue(k);
-      },
-      onDelete: (p) => {
-        for (const k of this.selectors.servicesFor(p)) this.enqueue(k);
-      },
-    });
+    watchServicesAndPods(this.services, this.pods, this.selectors, (s) => this.onService(s), (k) => this.enqueue(k));
     // Zones come from Node labels; a Node appearing also unblocks pods that were waiting for it.
     this.nodes.addHandlers({
       onAdd: (n) => this.onNode(n),
