@@ -7,6 +7,7 @@
 import type { Pod } from '../api/types.js';
 import type { PodRuntime, SandboxHandle } from '../node/runtime.js';
 import type { LabNetwork } from './network/index.js';
+import { formatIpv4, ipv4, prefixMask } from '../net/addr.js';
 
 export class NetworkedRuntime implements PodRuntime {
   constructor(
@@ -40,8 +41,5 @@ export class NetworkedRuntime implements PodRuntime {
 
 /** The network of `ip` with `prefix` bits, as a CIDR string. */
 export function podCidrOf(ip: string, prefix: number): string {
-  const n = ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-  const size = 2 ** (32 - prefix);
-  const base = Math.floor(n / size) * size;
-  return `${[(base >>> 24) & 255, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.')}/${prefix}`;
+  return `${formatIpv4((ipv4(ip) & prefixMask(prefix)) >>> 0)}/${prefix}`;
 }

@@ -3,20 +3,16 @@
  * Addresses are unsigned 32-bit numbers; a CIDR is its network address and prefix length.
  */
 import { parseIPv4 } from '../api/validation/names.js';
+import { formatIpv4, prefixMask } from '../net/addr.js';
 
+// Kubernetes-style (sloppy) parsing for user input; formatting and masks are the codecs' own.
 export { parseIPv4 };
+export const formatIPv4 = formatIpv4;
+export const maskOf = prefixMask;
 
 export interface Cidr {
   base: number;
   prefix: number;
-}
-
-export function formatIPv4(a: number): string {
-  return [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
-}
-
-export function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
 export function size(c: Cidr): number {

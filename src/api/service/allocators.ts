@@ -4,6 +4,7 @@
  * repeatable.
  */
 import { KemuError } from '../../util/errors.js';
+import { formatIpv4, parseIpv4 } from '../../net/addr.js';
 
 export type RandomSource = () => number;
 
@@ -68,22 +69,12 @@ export class RangeBitmap {
   }
 }
 
-export function ipv4ToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
+function ipv4ToInt(ip: string): number | undefined {
+  const r = parseIpv4(ip);
+  return r.ok ? r.value : undefined;
 }
 
-export function intToIpv4(n: number): string {
-  return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+export const intToIpv4 = formatIpv4;
 
 export function parseCidr(cidr: string): { base: number; prefix: number } {
   const [ip, len] = cidr.split('/');
