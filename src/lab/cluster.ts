@@ -35,6 +35,11 @@ export interface ClusterStatus {
   dns?: { address: string; port: number };
 }
 
+export interface ClusterOptions {
+  /** How long `start()` waits for readiness before reporting what is missing and going on (60 s). */
+  readyTimeoutMs?: number;
+}
+
 export class Cluster {
   readonly store = new MemoryStore();
   readonly service: ApiService;
@@ -54,6 +59,7 @@ export class Cluster {
     readonly config: ClusterConfig,
     private readonly clock: Clock,
     private readonly progress?: Progress,
+    private readonly opts: ClusterOptions = {},
   ) {
     this.service = new ApiService({
       store: this.store,
@@ -146,14 +152,12 @@ export class Cluster {
     phase?.done(`${this.config.manifests.length} created`);
 
     phase = p?.phase('Cluster ready');
-    const r = await this.waitReady(this.readyTimeoutMs, (x) => phase?.update(describeReadiness(x)));
+    const r = await this.waitReady(this.opts.readyTimeoutMs ?? 60_000, (x) => phase?.update(describeReadiness(x)));
     this.lastReadiness = r;
     if (r.ready) phase?.done(describeReadiness(r));
     else phase?.fail(`${describeReadiness(r)}; still waiting for: ${r.waitingFor.join('; ')}`);
   }
 
-  /** How long `start()` waits for readiness before reporting what is missing and going on. */
-  readyTimeoutMs = 60_000;
   lastReadiness: Readiness | undefined;
 
   async stop(): Promise<void> {
@@ -167,14 +171,13 @@ export class Cluster {
   /** Powers a simulated host off: its kubelet stops renewing its Lease and reporting status. */
   async stopNode(name: string): Promise<{ node: string; state: 'stopped' }> {
     await this.hostOf(name).powerOff();
-    // A powered-off host neither sends nor receives: its underlay link goes down.
-    this.network.nodes.get(name)?.eth0.port?.setDown(true);
+    this.network.setNodeLinkDown(name, true);
     return { node: name, state: 'stopped' };
   }
 
   /** Powers a simulated host on again: its kubelet re-registers and heartbeats. */
   async startNode(name: string): Promise<{ node: string; state: 'running' }> {
-    this.network.nodes.get(name)?.eth0.port?.setDown(false);
+    this.network.setNodeLinkDown(name, false);
     await this.hostOf(name).powerOn();
     return { node: name, state: 'running' };
   }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../util/clock.js';
 import { rfc3339 } from '../../util/time.js';
 import { isKemuError } from '../../util/errors.js';
-import { RESOURCES, resourceByPlural, apiVersionOf, type ResourceInfo } from '../resources.js';
+import { resourceByPlural, apiVersionOf, type ResourceInfo } from '../resources.js';
 import type { KubeObject, StatusCause } from '../types.js';
 import type { Store, StoredObject, StoreEvent, StoreWatch } from '../store/store.js';
 import { deepCopy } from '../store/freeze.js';
@@ -414,4 +414,3 @@ function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export { RESOURCES };

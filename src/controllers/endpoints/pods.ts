@@ -154,13 +154,6 @@ export class ServiceSelectorIndex {
   }
 }
 
-/** Pods of a namespace matching a service's selector (podLister.Pods(ns).List(selector)). */
-export function selectedPods(svc: Service, pods: Iterable<Pod>): Pod[] {
-  const sel = selectorFromSet(svc.spec.selector);
-  const out: Pod[] = [];
-  for (const p of pods) if (p.metadata.namespace === svc.metadata.namespace && sel.matches(p.metadata.labels)) out.push(p);
-  return out;
-}
 
 
 /** JSON with sorted keys, for comparing desired and stored objects whatever their key order. */

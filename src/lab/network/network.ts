@@ -158,6 +158,11 @@ export class LabNetwork {
     return true;
   }
 
+  /** A powered-off host: its underlay link goes down both ways (and up again on power-on). */
+  setNodeLinkDown(name: string, down: boolean): void {
+    this.nodes.get(name)?.eth0.port?.setDown(down);
+  }
+
   node(name: string): NodeNet {
     const n = this.nodes.get(name);
     if (n === undefined) throw new KemuError('ERR_NO_SUCH_NODE', `no node named ${name} (nodes: ${[...this.nodes.keys()].join(', ')})`);
