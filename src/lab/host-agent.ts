@@ -1,7 +1,8 @@
 /**
- * The agents of one simulated host: the kubelet's node side (registration, Lease, NodeStatus) and its
- * pod side (PodManager). `powerOff` is a host losing power: nothing more is written, sandboxes are
- * gone; `powerOn` boots it again and the kubelet takes its Node and pods back.
+ * The agents of one simulated host: the kubelet's node side (registration, Lease, NodeStatus), its
+ * pod side (PodManager) and the node's daemons (kube-proxy, the CNI agent). `powerOff` is a host
+ * losing power: nothing more is written, sandboxes and daemons are gone; `powerOn` boots it again,
+ * the daemons start afresh and the kubelet takes its Node and pods back.
  */
 import type { ApiClient } from '../api/client.js';
 import type { Clock } from '../util/clock.js';
@@ -11,9 +12,18 @@ import { PodManager } from '../node/pods.js';
 import type { PodRuntime } from '../node/runtime.js';
 import type { NodeSpecInput } from '../node/registration.js';
 
+/** A daemon on the host (kube-proxy, flanneld, calico-node): started at boot, stopped at power-off. */
+export interface NodeDaemon {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): void | Promise<void>;
+}
+
 export class HostAgent {
   readonly kubelet: Kubelet;
   readonly pods: PodManager;
+  /** Daemons in start order (the CNI agent before kube-proxy, as their DaemonSets settle on a real node). */
+  readonly daemons: NodeDaemon[] = [];
   private on = false;
 
   constructor(client: ApiClient, clock: Clock, spec: NodeSpecInput, timing: KubeletTiming, runtime: PodRuntime, onError: (err: Error) => void) {
@@ -40,6 +50,7 @@ export class HostAgent {
     if (this.on) return;
     this.on = true;
     await this.kubelet.start();
+    for (const d of this.daemons) await d.start();
     await this.pods.start();
   }
 
@@ -47,6 +58,7 @@ export class HostAgent {
     if (!this.on) return;
     this.on = false;
     this.kubelet.stop();
+    for (const d of [...this.daemons].reverse()) await d.stop();
     await this.pods.stopAll();
   }
 }

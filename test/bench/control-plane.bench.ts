@@ -95,7 +95,7 @@ export async function run(): Promise<BenchResult> {
   const loaded = loadTopologyText(topologyText(), 'scale.yaml');
   if (!loaded.ok) throw new Error(`bench topology invalid: ${loaded.diagnostics[0]?.message}`);
   const loadMs = ms(loadStart);
-  const cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock(), undefined, { readyTimeoutMs: 600_000 });
+  const cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock(), undefined, { readyTimeoutMs: 600_000, kubeProxy: false });
   const start = process.hrtime.bigint();
   await cluster.start();
   const convergeMs = ms(start);

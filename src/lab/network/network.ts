@@ -1,11 +1,14 @@
 /**
  * The packet plane of a cluster, built from its Topology: one underlay segment per subnet (real UDP
  * on loopback by default), one host namespace per node with eth0 on its subnet, one router namespace
- * per topology router with an interface on each of its subnets. Pods are attached on demand (see
- * pods.ts); cross-node pod routes are the CNI's job, not this module's.
+ * per topology router with an interface on each of its subnets, and a `gateway` namespace holding
+ * the .1 of every subnet no router serves (docker's bridge gateway under kind: the machine the
+ * cluster runs on, where outside clients come from). Every node's default route points at its
+ * subnet's .1. Pods are attached on demand (see pods.ts); cross-node pod routes are the CNI's job.
  */
 import { Netfilter } from '../../dataplane/netfilter/index.js';
-import { EthernetDevice, NetNamespace, type Bridge, type NetDevice } from '../../dataplane/stack/index.js';
+import { EthernetDevice, NetNamespace, type Bridge, type NetDevice, parseCidr } from '../../dataplane/stack/index.js';
+import { formatIpv4 } from '../../net/index.js';
 import { type RandomSource, type UnderlayKind, type UnderlayPort, createSegment } from '../../dataplane/underlay/index.js';
 import type { Topology, UnderlaySubnet } from '../../topology/types.js';
 import { type Clock, RealClock } from '../../util/clock.js';
@@ -60,11 +63,22 @@ export class PreciseClock extends RealClock {
   }
 }
 
+/** The name of the namespace that is the gateway of router-less subnets (and of targets: `gateway`). */
+export const GATEWAY = 'gateway';
+
+function firstHost(cidr: string): string {
+  const { address, prefixLength } = parseCidr(cidr);
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  return formatIpv4(((address & mask) >>> 0) + 1);
+}
+
 export class LabNetwork {
   readonly clock: Clock;
   readonly segments = new Map<string, UnderlaySegmentLike>();
   readonly nodes = new Map<string, NodeNet>();
   readonly routers = new Map<string, RouterNet>();
+  /** The gateway of subnets without a router (undefined when routers serve every subnet). */
+  gateway: RouterNet | undefined;
   /** Pods by "namespace/name". */
   readonly pods = new Map<string, PodNet>();
   private readonly links: UnderlayLink[] = [];
@@ -89,6 +103,16 @@ export class LabNetwork {
       for (const iface of r.interfaces) gateways.set(iface.subnet, iface.address);
       net.routers.set(r.name, { name: r.name, ns, links });
     }
+    const unrouted = topology.underlay.subnets.filter((s) => !gateways.has(s.name));
+    if (unrouted.length > 0) {
+      const ns = new NetNamespace({ name: GATEWAY, clock: net.clock, ipForward: true });
+      const links = unrouted.map((s, i) => {
+        const address = firstHost(s.cidr);
+        gateways.set(s.name, address);
+        return net.addLink(GATEWAY, ns, `eth${i}`, s, address);
+      });
+      net.gateway = { name: GATEWAY, ns, links };
+    }
     for (const n of topology.nodes) {
       const subnet = subnets.get(n.subnet);
       if (subnet === undefined) throw new KemuError('ERR_TOPOLOGY', `node ${n.name}: no subnet named ${n.subnet}`);
@@ -99,7 +123,7 @@ export class LabNetwork {
       });
       ns.hooks = netfilter;
       const eth0 = net.addLink(n.name, ns, 'eth0', subnet, n.address);
-      // A real node's default gateway: everything off-subnet goes to the rack's router.
+      // A real node's default gateway: everything off-subnet goes to the rack's router (or kind's gateway).
       const gateway = gateways.get(n.subnet);
       if (gateway !== undefined) ns.routes.add({ dst: 'default', via: gateway, dev: 'eth0' });
       net.nodes.set(n.name, { name: n.name, ns, eth0, netfilter, cni0: undefined });
@@ -169,11 +193,24 @@ export class LabNetwork {
     return n;
   }
 
-  /** Every namespace: nodes, routers, then pods. */
+  /**
+   * Where traffic from outside the cluster enters toward a node: the namespace holding the .1 of the
+   * node's subnet (its router, or the gateway).
+   */
+  edgeOf(nodeName: string): RouterNet {
+    const subnet = this.node(nodeName).eth0.subnet.name;
+    for (const r of [...this.routers.values(), ...(this.gateway ? [this.gateway] : [])]) {
+      if (r.links.some((l) => l.subnet.name === subnet)) return r;
+    }
+    throw new KemuError('ERR_NO_GATEWAY', `subnet ${subnet} of node ${nodeName} has no gateway`);
+  }
+
+  /** Every namespace: nodes, routers, the gateway, then pods. */
   namespaces(): NetNamespace[] {
     return [
       ...[...this.nodes.values()].map((n) => n.ns),
       ...[...this.routers.values()].map((r) => r.ns),
+      ...(this.gateway ? [this.gateway.ns] : []),
       ...[...this.pods.values()].map((p) => p.ns),
     ];
   }

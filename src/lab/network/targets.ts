@@ -2,13 +2,14 @@
  * Target names the CLI and the extension API accept, resolved against the live network:
  *   node/NAME[:IFACE]       a node's host namespace (default interface eth0)
  *   pod/NAME[.NS][:IFACE]   an attached pod (namespace "default" unless given; default eth0)
- *   router/NAME[:IFACE]     a router; IFACE is a device name (eth1) or a subnet name (rack-b)
+ *   router/NAME[:IFACE]     a router; IFACE is a device name (eth1) or a subnet name (rack-b);
+ *                           router/gateway is the gateway of router-less subnets (kind's docker gateway)
  *   A.B.C.D                 whichever namespace owns that address (or, as a destination, any address)
  */
 import { ApiError } from '../../api/errors.js';
 import { type NetDevice, type NetNamespace, toIp } from '../../dataplane/stack/index.js';
 import { formatIpv4, parseIpv4 } from '../../net/index.js';
-import type { LabNetwork } from './network.js';
+import { GATEWAY, type LabNetwork } from './network.js';
 
 export interface ResolvedTarget {
   /** The text as given. */
@@ -41,7 +42,7 @@ export function resolveTarget(net: LabNetwork, target: string): ResolvedTarget {
     return withDevice(target, kind, node.ns, iface ?? 'eth0');
   }
   if (kind === 'router') {
-    const router = net.routers.get(name);
+    const router = net.routers.get(name) ?? (name === GATEWAY ? net.gateway : undefined);
     if (router === undefined) throw new ApiError('NotFound', `no router "${name}" (routers: ${[...net.routers.keys()].join(', ') || 'none'})`);
     const bySubnet = router.links.find((l) => l.subnet.name === iface);
     return withDevice(target, kind, router.ns, bySubnet?.dev.name ?? iface ?? router.links[0]!.dev.name);

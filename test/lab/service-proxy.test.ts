@@ -1,0 +1,109 @@
+/**
+ * kube-proxy runs on every host of a running Cluster: its iptables rules land in the host's
+ * Netfilter, and a pod's UDP datagrams to a ClusterIP are DNAT'd to the Service's pods by the packet
+ * plane, answered from the ClusterIP (conntrack un-NATs the reply). Real UDP underlay, in-process.
+ */
+import { expect } from 'chai';
+import { Cluster } from '../../src/lab/cluster.js';
+import { fromTopology } from '../../src/lab/from-topology.js';
+import { loadTopologyText } from '../../src/topology/load.js';
+import { RealClock } from '../../src/util/clock.js';
+import { formatIpv4 } from '../../src/net/index.js';
+import type { Pod, Service } from '../../src/api/types.js';
+import type { UdpSocket } from '../../src/dataplane/stack/index.js';
+
+const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
+kind: Topology
+metadata: {name: svc}
+spec:
+  nodes: [{name: cp, role: control-plane}, {name: w1}]
+  timing: {speed: 10}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: w1}
+      containers: [{name: c, image: registry.k8s.io/pause:3.10, ports: [{name: dns, containerPort: 5353, protocol: UDP}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: dns, port: 53, targetPort: dns, protocol: UDP}]
+`;
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('kube-proxy on every host of a running cluster', function () {
+  this.timeout(30_000);
+  let cluster: Cluster;
+  const sockets: UdpSocket[] = [];
+
+  before(async () => {
+    const loaded = loadTopologyText(TOPOLOGY, 'svc.yaml');
+    if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
+    cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock());
+    await cluster.start();
+    await until('rules for the web Service on w1', () => (cluster.proxyOf('w1')?.dumpNat() ?? '').includes('default/web:dns cluster IP'));
+  });
+  after(async () => {
+    for (const s of sockets) s.close();
+    await cluster?.stop();
+  });
+
+  it('loads kube-proxy\'s chains into each host\'s nat table', () => {
+    for (const node of ['cp', 'w1']) {
+      const nat = cluster.proxyOf(node)!.dumpNat();
+      expect(nat, node).to.match(/^:KUBE-SERVICES - /m);
+      expect(nat, node).to.match(/^-A KUBE-SERVICES -d 10\.96\.0\.1\/32 -p tcp .*default\/kubernetes:https cluster IP/m);
+      expect(nat, node).to.match(/^-A KUBE-SVC-[A-Z0-9]{16} .*-j KUBE-SEP-[A-Z0-9]{16}$/m);
+    }
+  });
+
+  it('a pod reaches both endpoints of a UDP ClusterIP, answers come from the ClusterIP', async () => {
+    const pods = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items;
+    expect(pods).to.have.length(2);
+    // Each backend answers with its pod name (what serve-hostname does; workloads are in-memory here).
+    for (const p of pods) {
+      const net = cluster.network.pods.get(`default/${p.metadata.name}`)!;
+      const server = net.ns.udp.bind(5353);
+      sockets.push(server);
+      server.onMessage((_payload, info) => server.send(info.srcIp, info.srcPort, new TextEncoder().encode(p.metadata.name)));
+    }
+    const svc = await cluster.client.get<Service>('services', 'default', 'web');
+    const clusterIP = svc.spec.clusterIP!;
+    const client = cluster.network.pods.get(`default/${pods[0]!.metadata.name}`)!.ns;
+    const answeredBy = new Set<string>();
+    const sources = new Set<string>();
+    // A fresh source port per request is a fresh conntrack entry, so a fresh 1-in-2 choice.
+    for (let i = 0; i < 24; i++) {
+      const sock = client.udp.bind(0);
+      sockets.push(sock);
+      const reply = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer to request ${i}`)), 2000);
+        sock.onMessage((payload, info) => {
+          clearTimeout(timer);
+          sources.add(`${formatIpv4(info.srcIp)}:${info.srcPort}`);
+          resolve(new TextDecoder().decode(payload));
+        });
+      });
+      sock.send(clusterIP, 53, new TextEncoder().encode('hostname'));
+      answeredBy.add(await reply);
+    }
+    expect([...answeredBy].sort()).to.deep.equal(pods.map((p) => p.metadata.name).sort());
+    expect([...sources]).to.deep.equal([`${clusterIP}:53`]);
+  });
+});
