@@ -101,6 +101,12 @@ export class NeighbourTable {
     return e === undefined ? undefined : this.currentState(e);
   }
 
+  /** One entry's MAC and state (`ip neigh get`), without listing the table. */
+  get(dev: L2Device, ip: number): { mac: Uint8Array | undefined; state: NeighbourState } | undefined {
+    const e = this.entry(dev, ip, false);
+    return e === undefined ? undefined : { mac: e.mac, state: this.currentState(e) };
+  }
+
   list(): NeighbourInfo[] {
     const out: NeighbourInfo[] = [];
     for (const entries of this.byDevice.values()) {

@@ -169,6 +169,11 @@ export class RoutingTable {
     return undefined;
   }
 
+  /** The routes for exactly this prefix (`ip route show exact`), lowest metric first; no copy, do not modify. */
+  exact(dst: number, prefixLength: number): readonly Route[] {
+    return this.byLength[prefixLength]?.get(networkOf(dst, prefixLength) | 0) ?? [];
+  }
+
   /** All routes in `ip route` order (by destination, then prefix length, then metric). */
   list(): Route[] {
     const all: Route[] = [];

@@ -81,6 +81,11 @@ export class VxlanDevice extends L2Device {
     return bytes.ok && this.fdb.delete(macKey(bytes.value));
   }
 
+  /** The VTEP address the FDB holds for `mac` (0 when it has none), without listing the FDB. */
+  fdbGet(mac: Uint8Array): number {
+    return this.fdb.get(macKey(mac))?.dst ?? 0;
+  }
+
   fdbEntries(): VxlanFdbInfo[] {
     return [...this.fdb.values()].map((e) => ({ mac: formatMac(e.mac), dst: formatIpv4(e.dst) }));
   }
