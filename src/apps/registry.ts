@@ -13,6 +13,7 @@ import { containerArgv } from './env.js';
 import { parseGoFlags } from './flags.js';
 import { planIperf } from './kemu/iperf.js';
 import { planLoadgen } from './kemu/loadgen.js';
+import { planBridge } from './kemu/bridge.js';
 import { Nginx } from './nginx.js';
 import { type Plan, exits, notEmulated, run } from './plan.js';
 import type { Process } from './process.js';
@@ -51,6 +52,7 @@ const BY_REPOSITORY: Record<string, ImageDef> = {
   'docker.io/nginxinc/nginx-unprivileged': image('nginx-unprivileged', ['/docker-entrypoint.sh'], ['nginx', '-g', 'daemon off;'], NGINX_TOOLS, 8080),
   'kemu.dev/iperf': image('kemu.dev/iperf', ['iperf'], ['-s'], ['iperf']),
   'kemu.dev/loadgen': image('kemu.dev/loadgen', ['loadgen'], [], ['loadgen']),
+  'kemu.dev/bridge': image('kemu.dev/bridge', ['bridge'], [], ['bridge']),
 };
 
 /** The repository part of an image reference: "registry.k8s.io/pause:3.10" → "registry.k8s.io/pause". */
@@ -103,6 +105,8 @@ export function planArgv(def: ImageDef, argv: readonly string[], container: Read
       return planIperf(args);
     case 'loadgen':
       return planLoadgen(args);
+    case 'bridge':
+      return planBridge(args);
     case 'sleep':
       return planSleep(args);
     case 'tail':

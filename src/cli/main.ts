@@ -5,6 +5,9 @@ import { validateCommand } from './validate.js';
 import { nodeCommand } from './node.js';
 import { DEFAULT_KUBECONFIG } from './kubeconfig.js';
 import { registerPingCommand } from './ping.js';
+import { registerCurlCommand } from './curl.js';
+import { SHOW_VIEWS, nodeShowCommand } from './node-show.js';
+import { registerPortForwardCommand } from './port-forward.js';
 import { registerTraceCommand } from './trace.js';
 import { registerCaptureCommand } from './capture.js';
 
@@ -30,10 +33,13 @@ export async function run(argv: string[]): Promise<number> {
     .option('--kubeconfig <path>', 'where to write the kubeconfig', '.kemu/kubeconfig')
     .option('--status-file <path>', 'write cluster status as JSON here once ready')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
+    .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
     .option('--json', 'log JSON lines on stderr instead of a progress display')
     .addHelpText(
       'after',
-      '\nExamples:\n  kemu up topologies/demo.yaml\n  kubectl --kubeconfig .kemu/kubeconfig get nodes,pods,svc -o wide\n' +
+      '\nEvery node has an address on this machine (127.0.1.1, 127.0.1.2, ... in file order); a Service\n' +
+        'NodePort is reachable on each of them: curl http://127.0.1.2:30080/hostname\n' +
+        '\nExamples:\n  kemu up topologies/demo.yaml\n  kubectl --kubeconfig .kemu/kubeconfig get nodes,pods,svc -o wide\n' +
         '  kemu up topologies/demo.yaml --api-port 0 --status-file /tmp/kemu.json --json',
     )
     .action(async (file: string, opts) => {
@@ -70,8 +76,23 @@ export async function run(argv: string[]): Promise<number> {
       });
   }
 
+  node
+    .command('show')
+    .description('show a node\'s kernel state as Linux tools print it (iproute2, iptables-save, subnet.env)')
+    .argument('<name>', 'node name (or router/NAME, pod/NAME[.NS], gateway)')
+    .argument('[what]', `one of: ${SHOW_VIEWS.join(', ')}`, 'routes')
+    .option('--kubeconfig <path>', 'kubeconfig written by `kemu up`', DEFAULT_KUBECONFIG)
+    .addHelpText('after', '\nViews:\n' +
+      '  routes    ip route                links   ip -d link     addr      ip addr\n' +
+      '  neigh     ip neigh                fdb     bridge fdb     iptables  iptables-save -t nat\n' +
+      '  cni       the CNI agent: subnet.env and status\n' +
+      '\nExamples:\n  kemu node show demo-worker routes\n  kemu node show demo-worker fdb\n  kemu node show router/tor routes')
+    .action(async (name: string, what: string, opts: { kubeconfig: string }) => {
+      exitCode = await nodeShowCommand(name, what, opts);
+    });
+
   // Packet plane: kemu ping / trace / capture (src/cli/{ping,trace,capture}.ts).
-  for (const register of [registerPingCommand, registerTraceCommand, registerCaptureCommand]) register(program, (code) => (exitCode = code));
+  for (const register of [registerPingCommand, registerTraceCommand, registerCaptureCommand, registerCurlCommand, registerPortForwardCommand]) register(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv);
@@ -87,6 +108,12 @@ function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port: ${v}`);
   return n;
+}
+
+function parseLoopback(v: string): string {
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v);
+  if (m === null || m.slice(1).some((x) => Number(x) > 255)) throw new Error(`invalid node address base: ${v} (an address in 127.0.0.0/8, e.g. 127.0.1.0)`);
+  return v;
 }
 
 function parseSpeed(v: string): number {

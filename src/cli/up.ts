@@ -12,6 +12,7 @@ export interface UpOptions {
   kubeconfig: string;
   statusFile?: string;
   speed?: number;
+  nodeAddressBase?: string;
   json?: boolean;
 }
 
@@ -22,7 +23,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
     for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     return 1;
   }
-  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed });
+  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase });
   const cluster = new Cluster(config, new RealClock(), progress);
   const kubeconfig = resolve(opts.kubeconfig);
   let status: ClusterStatus | undefined;
@@ -40,6 +41,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   progress.info(
     `\nkemu cluster "${config.name}" is up: ${config.nodes.length} nodes, API at ${cluster.apiUrl()}\n` +
       `  kubectl --kubeconfig ${rel} get nodes,pods,svc -o wide\n` +
+      nodePortLines(status) +
       (status?.dns ? `  dig @${status.dns.address} -p ${status.dns.port} kubernetes.default.svc.${config.dnsDomain}\n` : '') +
       `  export KUBECONFIG=${kubeconfig}   # then plain kubectl works\n` +
       `Press Ctrl-C to stop.`,
@@ -54,4 +56,17 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   await cluster.stop();
   phase.done();
   return 0;
+}
+
+/** One curl line per NodePort (on the first worker's address), so users see where Services are. */
+function nodePortLines(status: ClusterStatus | undefined): string {
+  if (status === undefined || status.nodePorts.length === 0) return '';
+  const worker = status.nodes.find((n) => n.role === 'worker') ?? status.nodes[0]!;
+  const ports = [...new Set(status.nodePorts.map((p) => `${p.protocol}/${p.port}`))];
+  return ports.map((p) => {
+    const [protocol, port] = p.split('/');
+    return protocol === 'TCP'
+      ? `  curl http://${worker.address}:${port}/   # NodePort ${port} on ${worker.name} (every node listens)\n`
+      : `  echo hostname | nc -u -w1 ${worker.address} ${port}   # UDP NodePort ${port} on ${worker.name}\n`;
+  }).join('');
 }

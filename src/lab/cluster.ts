@@ -13,7 +13,9 @@ import { KemuError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
 import { HostAgent } from './host-agent.js';
 import { NodeProxy } from './node-proxy.js';
-import { InMemoryRuntime } from '../node/runtime.js';
+import { NodePortEdge } from './edge/node-ports.js';
+import { type FlannelDaemon, createCniDaemons } from './cni.js';
+import { registerShowApi } from './show.js';
 import { NetworkedRuntime } from './networked-runtime.js';
 import { ClusterDns } from '../dns/cluster-dns.js';
 import type { DnsServerAddress } from '../dns/server.js';
@@ -31,7 +33,9 @@ export interface ClusterStatus {
   name: string;
   api: string;
   kubeconfig?: string;
-  nodes: { name: string; internalIP: string; role: string; ready: boolean; podCIDR: string | null }[];
+  nodes: { name: string; internalIP: string; address: string; role: string; ready: boolean; podCIDR: string | null }[];
+  /** Real listeners for NodePorts (on each node's address). */
+  nodePorts: { node: string; address: string; port: number; protocol: 'TCP' | 'UDP' }[];
   /** The cluster DNS server's listener (UDP and TCP on the same port). */
   dns?: { address: string; port: number };
 }
@@ -59,6 +63,10 @@ export class Cluster {
   private dnsAddress: DnsServerAddress | undefined;
   /** The packet plane: hosts, routers and pods on the underlay (src/lab/network). */
   readonly network: LabNetwork;
+  /** The CNI agent of each node (flanneld), when the topology's plugin is built. */
+  cni = new Map<string, FlannelDaemon>();
+  /** Real NodePort listeners on the nodes' addresses of this machine. */
+  edge: NodePortEdge | undefined;
   private started = false;
 
   constructor(
@@ -81,13 +89,15 @@ export class Cluster {
       port: config.apiPort,
       log: (line) => this.progress?.warn(line),
       extensions: [this.extensions.handle],
+      websocketExtensions: [this.extensions.handleWebSocket],
     });
     this.extensions
       .on('GET', '/status', async () => this.status())
       .on('POST', '/nodes/:name/stop', async ({ name }) => this.stopNode(name!))
       .on('POST', '/nodes/:name/start', async ({ name }) => this.startNode(name!));
     this.network = LabNetwork.fromTopology(config.topology, { clock });
-    registerNetworkApi(this.extensions, this.network); // POST /ping, /trace, /capture
+    registerNetworkApi(this.extensions, this.network); // POST /ping, /trace, /capture, /curl
+    registerShowApi(this.extensions, this.network, (node) => this.cni.get(node)); // POST /show
     this.controlPlane = new ControlPlane(this.client, clock, config, (component, err) =>
       this.progress?.warn(`${component}: ${err.message}`),
     );
@@ -131,12 +141,25 @@ export class Cluster {
     if (this.opts.kubeProxy !== false && this.config.kubeProxyMode !== 'iptables') {
       p?.warn(`kube-proxy mode ${this.config.kubeProxyMode} is not built yet; nodes run kube-proxy in iptables mode`);
     }
-    // Until the emulated workloads arrive (pod transport issue), pods run in an in-memory runtime.
-    const runtime = new NetworkedRuntime(
-      new InMemoryRuntime({ clock: this.clock, startDelayMs: 100 / this.config.timing.speed }),
-      this.network,
-      this.config.nodeCIDRMaskSize,
-    );
+    const cni = createCniDaemons({
+      topology: this.config.topology,
+      network: this.network,
+      client: this.client,
+      factory: this.controlPlane.factory,
+      clock: this.clock,
+      speed: this.config.timing.speed,
+      log: (line) => p?.warn(line),
+    });
+    if (cni.notice) p?.warn(cni.notice);
+    this.cni = cni.daemons;
+    const runtime = new NetworkedRuntime({
+      network: this.network,
+      client: this.client,
+      clock: this.clock,
+      nodeCIDRMaskSize: this.config.nodeCIDRMaskSize,
+      apiSecondMs: 1000 / this.config.timing.speed,
+      cniOf: (node) => cni.daemons.get(node),
+    });
     for (const n of this.config.nodes) {
       const host = new HostAgent(
         this.client,
@@ -150,12 +173,26 @@ export class Cluster {
         runtime,
         (err) => p?.warn(`kubelet ${n.name}: ${err.message}`),
       );
+      const cniDaemon = cni.daemons.get(n.name);
+      if (cniDaemon) host.daemons.push(cniDaemon);
       if (this.opts.kubeProxy !== false) host.daemons.push(this.nodeProxy(n.name, n.address));
       this.hosts.set(n.name, host);
       await host.powerOn();
       phase?.update(`${this.hosts.size}/${this.config.nodes.length} registered`);
     }
     phase?.done(`${this.config.nodes.length} registered`);
+
+    phase = p?.phase('Node ports');
+    this.edge = new NodePortEdge({
+      network: this.network,
+      nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })),
+      services: this.controlPlane.factory.informer<Service>('services'),
+      clock: this.clock,
+      udpIdleMs: this.config.timing.conntrackUDPTimeout,
+      onError: (err) => p?.warn(`node ports: ${err.message}`),
+    });
+    await this.edge.start();
+    phase?.done(`nodes at ${this.config.nodes[0]?.realAddress ?? '-'}${this.config.nodes.length > 1 ? ` … ${this.config.nodes.at(-1)!.realAddress}` : ''}`);
 
     phase = p?.phase('Manifests');
     await this.applyManifests((done, total) => phase?.update(`${done}/${total}`));
@@ -166,11 +203,18 @@ export class Cluster {
     this.lastReadiness = r;
     if (r.ready) phase?.done(describeReadiness(r));
     else phase?.fail(`${describeReadiness(r)}; still waiting for: ${r.waitingFor.join('; ')}`);
+    // What a CNI agent could not program (host-gw across a router, a node without podCIDR) is the
+    // first thing a user must know: traffic that needs it will fail.
+    for (const d of this.cni.values()) {
+      const problem = d.agent.lastError();
+      if (problem !== undefined) p?.warn(problem);
+    }
   }
 
   lastReadiness: Readiness | undefined;
 
   async stop(): Promise<void> {
+    await this.edge?.stop();
     for (const h of this.hosts.values()) await h.powerOff();
     await this.dns?.stop();
     await this.controlPlane.stop();
@@ -267,8 +311,9 @@ export class Cluster {
       nodes: this.config.nodes.map((n) => {
         const obj = nodes.items.find((o) => o.metadata.name === n.name);
         const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-        return { name: n.name, internalIP: n.address, role: n.role, ready, podCIDR: obj?.spec.podCIDR ?? null };
+        return { name: n.name, internalIP: n.address, address: n.realAddress, role: n.role, ready, podCIDR: obj?.spec.podCIDR ?? null };
       }),
+      nodePorts: this.edge?.list() ?? [],
     };
   }
 

@@ -7,6 +7,8 @@ export interface ClusterNodeConfig {
   name: string;
   role: 'control-plane' | 'worker';
   address: string;
+  /** The node's address on this machine (127.0.1.N): real clients reach its NodePorts there. */
+  realAddress: string;
   subnet: string;
   labels: Record<string, string>;
   taints: Taint[];

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, toApiError } from '../api/errors.js';
 import { parseJsonBody, readBody } from '../api/server/body.js';
+import type { WebSocket } from 'ws';
 
 export const EXTENSION_PREFIX = '/apis/kemu.dev/v1alpha1';
 
@@ -18,15 +19,38 @@ interface Route {
   handler: ExtensionHandler;
 }
 
+export type WebSocketHandler = (params: Record<string, string>, query: URLSearchParams, ws: WebSocket) => void;
+
 export class ExtensionApi {
   private readonly routes: Route[] = [];
+  private readonly wsRoutes: { pattern: RegExp; names: string[]; handler: WebSocketHandler }[] = [];
+
+  /** Registers a websocket endpoint `/path/:param/…` under the kemu.dev prefix. */
+  websocket(path: string, handler: WebSocketHandler): this {
+    const { pattern, names } = compile(path);
+    this.wsRoutes.push({ pattern, names, handler });
+    return this;
+  }
+
+  /** The hook the API server calls on a websocket upgrade; true when the socket was taken. */
+  readonly handleWebSocket = (url: URL, ws: WebSocket): boolean => {
+    for (const r of this.wsRoutes) {
+      const m = r.pattern.exec(url.pathname);
+      if (m === null) continue;
+      const params = Object.fromEntries(r.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      try {
+        r.handler(params, url.searchParams, ws);
+      } catch (err) {
+        ws.close(1011, (err as Error).message.slice(0, 120));
+      }
+      return true;
+    }
+    return false;
+  };
 
   /** Registers `METHOD /path/:param/…` under the kemu.dev prefix. */
   on(method: string, path: string, handler: ExtensionHandler): this {
-    const names: string[] = [];
-    const pattern = new RegExp(
-      '^' + EXTENSION_PREFIX + path.replace(/:([a-zA-Z]+)/g, (_m, n: string) => (names.push(n), '([^/]+)')) + '/?$',
-    );
+    const { pattern, names } = compile(path);
     this.routes.push({ method, pattern, names, handler });
     return this;
   }
@@ -51,6 +75,12 @@ export class ExtensionApi {
     }
     return true;
   };
+}
+
+function compile(path: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const pattern = new RegExp('^' + EXTENSION_PREFIX + path.replace(/:([a-zA-Z]+)/g, (_m, n: string) => (names.push(n), '([^/]+)')) + '/?$');
+  return { pattern, names };
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {

@@ -4,11 +4,19 @@
  */
 import type { LoadedTopology, Timing } from '../topology/types.js';
 import type { ClusterConfig } from './config.js';
+import { formatIpv4, ipv4 } from '../net/addr.js';
 
 export interface Overrides {
   apiPort?: number;
   speed?: number;
+  /**
+   * Real loopback addresses of the nodes on this machine: node i (file order) gets this address
+   * + i + 1, so 127.0.1.0 (the default) gives 127.0.1.1, 127.0.1.2, ... NodePorts listen there.
+   */
+  nodeAddressBase?: string;
 }
+
+export const DEFAULT_NODE_ADDRESS_BASE = '127.0.1.0';
 
 export type ScaledTiming = { [K in keyof Timing]: number };
 
@@ -36,10 +44,11 @@ export function fromTopology(loaded: LoadedTopology, overrides: Overrides = {}):
     cni: cni.plugin === 'flannel' ? `flannel/${cni.backend}` : `calico/${cni.mode}${cni.crossSubnet ? '+cross-subnet' : ''}`,
     kubeProxyMode: t.networking.kubeProxyMode,
     loadBalancerPool: t.networking.loadBalancerPool ?? undefined,
-    nodes: t.nodes.map((n) => ({
+    nodes: t.nodes.map((n, i) => ({
       name: n.name,
       role: n.role,
       address: n.address,
+      realAddress: formatIpv4((ipv4(overrides.nodeAddressBase ?? DEFAULT_NODE_ADDRESS_BASE) + i + 1) >>> 0),
       subnet: n.subnet,
       labels: n.labels,
       taints: n.taints,

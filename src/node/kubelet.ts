@@ -87,7 +87,12 @@ export class Kubelet {
     if (!this.running) return;
     const current = await this.client.get<Node>('nodes', undefined, this.spec.name);
     const fresh = buildNode(this.spec, this.clock.now());
-    const status = { ...current.status, ...fresh.status, conditions: healthyConditions(this.clock.now(), this.readySince) };
+    // The kubelet owns Ready and the pressure conditions; others (NetworkUnavailable, set by the CNI)
+    // are kept as they are, as the real kubelet's status update does.
+    const own = healthyConditions(this.clock.now(), this.readySince);
+    const ownTypes = new Set(own.map((c) => c.type));
+    const others = (current.status?.conditions ?? []).filter((c) => !ownTypes.has(c.type));
+    const status = { ...current.status, ...fresh.status, conditions: [...own, ...others] };
     await this.client.update('nodes', { ...current, status }, 'status');
   }
 

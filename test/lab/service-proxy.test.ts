@@ -1,7 +1,8 @@
 /**
  * kube-proxy runs on every host of a running Cluster: its iptables rules land in the host's
  * Netfilter, and a pod's UDP datagrams to a ClusterIP are DNAT'd to the Service's pods by the packet
- * plane, answered from the ClusterIP (conntrack un-NATs the reply). Real UDP underlay, in-process.
+ * plane to agnhost netexec pods, answered from the ClusterIP (conntrack un-NATs the reply). Real UDP
+ * underlay, in-process.
  */
 import { expect } from 'chai';
 import { Cluster } from '../../src/lab/cluster.js';
@@ -29,7 +30,11 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       nodeSelector: {kubernetes.io/hostname: w1}
-      containers: [{name: c, image: registry.k8s.io/pause:3.10, ports: [{name: dns, containerPort: 5353, protocol: UDP}]}]
+      containers:
+        - name: netexec
+          image: registry.k8s.io/e2e-test-images/agnhost:2.47
+          args: [netexec, --http-port=8080, --udp-port=5353]
+          ports: [{name: dns, containerPort: 5353, protocol: UDP}]
 ---
 apiVersion: v1
 kind: Service
@@ -57,7 +62,8 @@ describe('kube-proxy on every host of a running cluster', function () {
     if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
     cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock());
     await cluster.start();
-    await until('rules for the web Service on w1', () => (cluster.proxyOf('w1')?.dumpNat() ?? '').includes('default/web:dns cluster IP'));
+    await until('both endpoints of web in w1\'s rules', () =>
+      (cluster.proxyOf('w1')?.dumpNat() ?? '').split('\n').filter((l) => l.includes('"default/web:dns -> ')).length === 2);
   });
   after(async () => {
     for (const s of sockets) s.close();
@@ -76,13 +82,6 @@ describe('kube-proxy on every host of a running cluster', function () {
   it('a pod reaches both endpoints of a UDP ClusterIP, answers come from the ClusterIP', async () => {
     const pods = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items;
     expect(pods).to.have.length(2);
-    // Each backend answers with its pod name (what serve-hostname does; workloads are in-memory here).
-    for (const p of pods) {
-      const net = cluster.network.pods.get(`default/${p.metadata.name}`)!;
-      const server = net.ns.udp.bind(5353);
-      sockets.push(server);
-      server.onMessage((_payload, info) => server.send(info.srcIp, info.srcPort, new TextEncoder().encode(p.metadata.name)));
-    }
     const svc = await cluster.client.get<Service>('services', 'default', 'web');
     const clusterIP = svc.spec.clusterIP!;
     const client = cluster.network.pods.get(`default/${pods[0]!.metadata.name}`)!.ns;
@@ -100,7 +99,7 @@ describe('kube-proxy on every host of a running cluster', function () {
           resolve(new TextDecoder().decode(payload));
         });
       });
-      sock.send(clusterIP, 53, new TextEncoder().encode('hostname'));
+      sock.send(clusterIP, 53, new TextEncoder().encode('hostname')); // netexec answers with its pod name
       answeredBy.add(await reply);
     }
     expect([...answeredBy].sort()).to.deep.equal(pods.map((p) => p.metadata.name).sort());

@@ -38,7 +38,9 @@ export async function kemuUp(topology: string, extraArgs: string[] = [], timeout
   const statusFile = join(dir, 'status.json');
   const proc = spawn(
     process.execPath,
-    [join(REPO, 'bin/kemu'), 'up', file, '--api-port', '0', '--kubeconfig', kubeconfig, '--status-file', statusFile, '--json', ...extraArgs],
+    [join(REPO, 'bin/kemu'), 'up', file, '--api-port', '0', '--kubeconfig', kubeconfig, '--status-file', statusFile, '--json',
+      // Node addresses apart from a cluster the developer may be running (127.0.1.x) and from each other.
+      '--node-address-base', randomNodeAddressBase(), ...extraArgs],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let err = '';
@@ -64,4 +66,9 @@ export async function kemuUp(topology: string, extraArgs: string[] = [], timeout
       return proc.exitCode;
     },
   };
+}
+
+/** A random 127.X.Y.0 base (X in 2..254), so concurrent clusters' NodePort listeners never collide. */
+export function randomNodeAddressBase(): string {
+  return `127.${2 + Math.floor(Math.random() * 253)}.${Math.floor(Math.random() * 256)}.0`;
 }

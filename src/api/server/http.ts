@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../../util/clock.js';
 import { ApiError, toApiError } from '../errors.js';
 import type { ApiService } from '../service/service.js';
@@ -26,6 +26,8 @@ export interface ApiServerOptions {
   port?: number;
   /** Extra handlers mounted before the Kubernetes routes (kemu's own extension API). */
   extensions?: ((req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>)[];
+  /** Websocket endpoints of the extensions (port-forward): true when the socket was taken. */
+  websocketExtensions?: ((url: URL, ws: WebSocket) => boolean)[];
   log?: (line: string) => void;
 }
 
@@ -53,6 +55,7 @@ export class ApiServer {
     this.http.on('upgrade', (req, socket, head) => {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const url = new URL(req.url ?? '/', 'http://localhost');
+        for (const ext of this.opts.websocketExtensions ?? []) if (ext(url, ws)) return;
         const route = parseResourcePath(url.pathname);
         if (!route || route.name) {
           ws.close(1008, 'not a watchable collection');

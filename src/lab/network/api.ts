@@ -10,13 +10,18 @@ import { formatIpv4 } from '../../net/index.js';
 import { KemuError } from '../../util/errors.js';
 import type { ExtensionApi } from '../extension-api.js';
 import { captureTarget } from './capture.js';
+import { httpGetFrom } from './http-get.js';
+import { forwardToPod } from './port-forward.js';
 import type { LabNetwork } from './network.js';
 import { destinationAddress, resolveNamespaceTarget } from './targets.js';
 import { traceProbe } from './trace.js';
 
 type Body = Record<string, unknown>;
 
-export function registerNetworkApi(ext: ExtensionApi, net: LabNetwork): void {
+/** Name resolution for a namespace (its resolv.conf): how `kemu curl` finds `web.default`. */
+export type NamespaceResolver = (ns: NetNamespace, host: string) => Promise<string>;
+
+export function registerNetworkApi(ext: ExtensionApi, net: LabNetwork, resolver?: NamespaceResolver): void {
   ext
     .on('POST', '/ping', (_p, body) => guard(() => pingApi(net, asBody(body))))
     .on('POST', '/trace', (_p, body) => guard(() => {
@@ -33,7 +38,22 @@ export function registerNetworkApi(ext: ExtensionApi, net: LabNetwork): void {
       const r = await captureTarget(net, { target: str(b, 'target'), durationMs: optInt(b, 'durationMs', 1, 600_000), count: optInt(b, 'count', 1, 10_000_000) });
       return { ...r, pcap: Buffer.from(r.pcap.buffer, r.pcap.byteOffset, r.pcap.byteLength).toString('base64') };
     }))
+    .on('POST', '/curl', (_p, body) => guard(() => {
+      const b = asBody(body);
+      if (!net.running) throw new ApiError('BadRequest', 'the packet plane is not running');
+      // As kubectl exec into a node would: the first worker's host unless told otherwise.
+      const worker = net.topology.nodes.find((n) => n.role === 'worker') ?? net.topology.nodes[0];
+      const from = resolveNamespaceTarget(net, optStr(b, 'from') || `node/${worker?.name ?? ''}`);
+      return httpGetFrom(from.ns, {
+        url: str(b, 'url'),
+        timeoutMs: optInt(b, 'timeoutMs', 1, 600_000) ?? 10_000,
+        maxBodyBytes: optInt(b, 'maxBodyBytes', 0, 16 * 1024 * 1024) ?? 1024 * 1024,
+        ...(resolver ? { resolve: (host: string) => resolver(from.ns, host) } : {}),
+      });
+    }))
     .on('GET', '/network', async () => describeNetwork(net));
+  ext.websocket('/namespaces/:namespace/pods/:name/portforward', (p, query, ws) =>
+    forwardToPod(net, p['namespace']!, p['name']!, Number(query.get('port')), ws));
 }
 
 async function pingApi(net: LabNetwork, b: Body): Promise<unknown> {

@@ -9,6 +9,7 @@
 import { Netfilter } from '../../dataplane/netfilter/index.js';
 import { EthernetDevice, NetNamespace, type Bridge, type NetDevice, parseCidr } from '../../dataplane/stack/index.js';
 import { formatIpv4 } from '../../net/index.js';
+import { TcpLayer } from '../../dataplane/tcp/index.js';
 import { type RandomSource, type UnderlayKind, type UnderlayPort, createSegment } from '../../dataplane/underlay/index.js';
 import type { Topology, UnderlaySubnet } from '../../topology/types.js';
 import { type Clock, RealClock } from '../../util/clock.js';
@@ -123,6 +124,7 @@ export class LabNetwork {
       });
       ns.hooks = netfilter;
       const eth0 = net.addLink(n.name, ns, 'eth0', subnet, n.address);
+      TcpLayer.of(ns);
       // A real node's default gateway: everything off-subnet goes to the rack's router (or kind's gateway).
       const gateway = gateways.get(n.subnet);
       if (gateway !== undefined) ns.routes.add({ dst: 'default', via: gateway, dev: 'eth0' });
@@ -169,6 +171,7 @@ export class LabNetwork {
     if (this.state === 'stopped') throw new KemuError('ERR_NETWORK_STATE', 'network is stopped');
     if (this.pods.has(podKey)) throw new KemuError('ERR_POD_ATTACHED', `pod ${podKey} is already attached`);
     const pod = attachPod(this.node(nodeName), podKey, podIP, podCIDR, this.clock, opts);
+    TcpLayer.of(pod.ns); // every Linux namespace speaks TCP: a SYN to a closed port gets a RST
     this.pods.set(podKey, pod);
     return pod;
   }

@@ -1,0 +1,206 @@
+/**
+ * NodePorts for real clients. Every simulated node has a real loopback address of this machine
+ * (127.0.1.N by default); for every NodePort of every NodePort/LoadBalancer Service, kemu listens on
+ * each node's real address, TCP or UDP as the port says. A real connection or datagram is carried
+ * into the emulation as traffic from an outside client (see client-address.ts) leaving the node's
+ * gateway toward the node's underlay address and NodePort — then kube-proxy's rules on the node
+ * DNAT, masquerade and route it like any other packet, encapsulated as the CNI mode does.
+ */
+import { type Socket as DgramSocket, createSocket } from 'node:dgram';
+import { type Server, type Socket, createServer } from 'node:net';
+import type { Informer } from '../../api/client/informer.js';
+import type { Service } from '../../api/types.js';
+import type { UdpSocket } from '../../dataplane/stack/index.js';
+import { TcpLayer, type TcpSocket } from '../../dataplane/tcp/index.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { LabNetwork } from '../network/index.js';
+import { clientAddressFor, ensureClientAddress } from './client-address.js';
+
+export interface EdgeNode {
+  name: string;
+  /** The node's underlay address (eth0). */
+  internalIP: string;
+  /** Its address on this machine, where real clients reach it. */
+  realAddress: string;
+}
+
+export interface NodePortEdgeOptions {
+  network: LabNetwork;
+  nodes: readonly EdgeNode[];
+  services: Informer<Service>;
+  clock: Clock;
+  /** How long a UDP client mapping lives without traffic (the conntrack UDP stream timeout). */
+  udpIdleMs: number;
+  onError: (err: Error) => void;
+}
+
+export interface ListenerInfo {
+  node: string;
+  address: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+}
+
+interface Listener extends ListenerInfo {
+  close(): Promise<void>;
+}
+
+/** The NodePorts a Service asks for: "TCP/30080" keys. */
+export function nodePortsOf(svc: Service): string[] {
+  const type = svc.spec.type;
+  if (type !== 'NodePort' && type !== 'LoadBalancer') return [];
+  return (svc.spec.ports ?? []).filter((p) => p.nodePort).map((p) => `${p.protocol ?? 'TCP'}/${p.nodePort}`);
+}
+
+export class NodePortEdge {
+  private readonly listeners = new Map<string, Listener>();
+  private reconciling: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly opts: NodePortEdgeOptions) {}
+
+  async start(): Promise<void> {
+    // Shared informers keep their handlers; a stopped edge's go quiet.
+    const changed = (): void => (this.stopped ? undefined : this.reconcile());
+    this.opts.services.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
+    await this.opts.services.waitForSync();
+    this.reconcile();
+    await this.reconciling;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.reconciling;
+    await Promise.all([...this.listeners.values()].map((l) => l.close()));
+    this.listeners.clear();
+  }
+
+  list(): ListenerInfo[] {
+    return [...this.listeners.values()].map(({ node, address, port, protocol }) => ({ node, address, port, protocol }));
+  }
+
+  /** Opens what Services ask for and closes what they no longer do; serialized, level-triggered. */
+  reconcile(): void {
+    this.reconciling = this.reconciling.then(() => this.sync()).catch((err: Error) => this.opts.onError(err));
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    const wanted = new Set<string>();
+    for (const svc of this.opts.services.list()) for (const p of nodePortsOf(svc)) wanted.add(p);
+    for (const [key, l] of this.listeners) {
+      if (!wanted.has(`${l.protocol}/${l.port}`)) {
+        this.listeners.delete(key);
+        await l.close();
+      }
+    }
+    for (const p of wanted) {
+      const [protocol, port] = p.split('/') as ['TCP' | 'UDP' | 'SCTP', string];
+      if (protocol === 'SCTP') continue;
+      for (const node of this.opts.nodes) {
+        const key = `${node.name}|${p}`;
+        if (this.listeners.has(key)) continue;
+        try {
+          const l = protocol === 'TCP' ? await this.listenTcp(node, Number(port)) : await this.listenUdp(node, Number(port));
+          this.listeners.set(key, l);
+        } catch (err) {
+          this.opts.onError(new Error(`cannot listen on ${node.realAddress}:${port}/${protocol} for node ${node.name}: ${(err as Error).message}`));
+        }
+      }
+    }
+  }
+
+  private listenTcp(node: EdgeNode, port: number): Promise<Listener> {
+    const connections = new Set<Socket>();
+    const server: Server = createServer((real) => {
+      connections.add(real);
+      real.on('close', () => connections.delete(real));
+      this.bridgeTcp(node, port, real);
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: node.realAddress, port }, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.opts.onError(err));
+        resolve({
+          node: node.name, address: node.realAddress, port, protocol: 'TCP',
+          close: () => new Promise<void>((done) => {
+            server.close(() => done());
+            for (const c of connections) c.destroy();
+          }),
+        });
+      });
+    });
+  }
+
+  private bridgeTcp(node: EdgeNode, port: number, real: Socket): void {
+    const edge = this.opts.network.edgeOf(node.name).ns;
+    const client = clientAddressFor(real.remoteAddress ?? '127.0.0.1');
+    let emu: TcpSocket;
+    try {
+      ensureClientAddress(edge, client);
+      emu = TcpLayer.of(edge).connect({ host: node.internalIP, port, localAddress: client });
+    } catch (err) {
+      this.opts.onError(err as Error);
+      real.destroy();
+      return;
+    }
+    real.pipe(emu);
+    emu.pipe(real);
+    // A refused or reset emulated connection is a reset for the real client too.
+    emu.on('error', () => (real.destroyed ? undefined : real.resetAndDestroy()));
+    real.on('error', () => emu.destroy());
+    real.on('close', () => emu.destroy());
+  }
+
+  private listenUdp(node: EdgeNode, port: number): Promise<Listener> {
+    const real: DgramSocket = createSocket('udp4');
+    const sessions = new Map<string, { emu: UdpSocket; timer: TimerHandle }>();
+    const edge = this.opts.network.edgeOf(node.name).ns;
+    const clock = this.opts.clock;
+    const expire = (key: string): void => {
+      const s = sessions.get(key);
+      if (s === undefined) return;
+      sessions.delete(key);
+      s.emu.close();
+    };
+    real.on('message', (msg, rinfo) => {
+      const key = `${rinfo.address}:${rinfo.port}`;
+      let s = sessions.get(key);
+      if (s === undefined) {
+        const client = clientAddressFor(rinfo.address);
+        ensureClientAddress(edge, client);
+        let emu: UdpSocket;
+        try {
+          emu = edge.udp.bind(rinfo.port, client);
+        } catch {
+          emu = edge.udp.bind(0, client); // that client port is taken by another real peer
+        }
+        emu.onMessage((payload) => real.send(payload, rinfo.port, rinfo.address));
+        s = { emu, timer: clock.setTimeout(() => expire(key), this.opts.udpIdleMs) };
+        sessions.set(key, s);
+      } else {
+        s.timer.cancel();
+        s.timer = clock.setTimeout(() => expire(key), this.opts.udpIdleMs);
+      }
+      s.emu.send(node.internalIP, port, msg);
+    });
+    return new Promise((resolve, reject) => {
+      real.once('error', reject);
+      real.bind({ address: node.realAddress, port }, () => {
+        real.off('error', reject);
+        real.on('error', (err) => this.opts.onError(err));
+        resolve({
+          node: node.name, address: node.realAddress, port, protocol: 'UDP',
+          close: () => new Promise<void>((done) => {
+            for (const key of [...sessions.keys()]) {
+              sessions.get(key)!.timer.cancel();
+              expire(key);
+            }
+            real.close(() => done());
+          }),
+        });
+      });
+    });
+  }
+}

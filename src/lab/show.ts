@@ -1,0 +1,53 @@
+/**
+ * POST /apis/kemu.dev/v1alpha1/show {target, view}: a namespace's state printed as Linux tools print
+ * it (`kemu node show`): iproute2's `ip route`, `ip neigh`, `bridge fdb`, `ip -d link`, `ip addr`,
+ * `iptables-save -t nat`, and the CNI agent's subnet.env and status.
+ */
+import { ApiError } from '../api/errors.js';
+import { save } from '../dataplane/netfilter/index.js';
+import { formatAddresses, formatBridgeFdb, formatLinks, formatNeighbours, formatRoutes } from '../dataplane/iproute/index.js';
+import { formatSubnetEnv } from '../cni/flannel/index.js';
+import type { ExtensionApi } from './extension-api.js';
+import type { FlannelDaemon } from './cni.js';
+import type { LabNetwork } from './network/index.js';
+import { resolveNamespaceTarget } from './network/targets.js';
+
+export function registerShowApi(ext: ExtensionApi, net: LabNetwork, cniOf: (node: string) => FlannelDaemon | undefined): void {
+  ext.on('POST', '/show', async (_p, body) => {
+    const b = (body ?? {}) as { target?: unknown; view?: unknown };
+    if (typeof b.target !== 'string' || typeof b.view !== 'string') throw new ApiError('BadRequest', 'body needs "target" and "view" strings');
+    let target;
+    try {
+      target = resolveNamespaceTarget(net, b.target);
+    } catch (err) {
+      throw err instanceof ApiError ? err : new ApiError('BadRequest', (err as Error).message);
+    }
+    const ns = target.ns;
+    const node = b.target.startsWith('node/') ? net.nodes.get(b.target.slice(5).split(':')[0]!) : undefined;
+    switch (b.view) {
+      case 'routes': return { text: formatRoutes(ns) };
+      case 'neigh': return { text: formatNeighbours(ns) };
+      case 'fdb': return { text: formatBridgeFdb(ns) };
+      case 'links': return { text: formatLinks(ns, { details: true }) };
+      case 'addr': return { text: formatAddresses(ns) };
+      case 'iptables':
+        if (node === undefined) throw new ApiError('BadRequest', 'iptables is shown for nodes (node/NAME)');
+        return { text: save(node.netfilter.ruleset, { tables: ['nat'] }) };
+      case 'cni': {
+        if (node === undefined) throw new ApiError('BadRequest', 'the CNI agent is shown for nodes (node/NAME)');
+        const daemon = cniOf(node.name);
+        if (daemon === undefined) return { text: `no CNI agent runs on ${node.name} (the topology's plugin is not built yet)\n` };
+        const status = daemon.agent.status();
+        const env = daemon.agent.subnetEnv();
+        const lines = [
+          `# flanneld on ${node.name}: ${status.phase} — ${status.message}`,
+          ...status.problems.map((p) => `# problem: ${p}`),
+          env ? `# /run/flannel/subnet.env\n${formatSubnetEnv(env).trimEnd()}` : '# /run/flannel/subnet.env not written yet',
+        ];
+        return { text: lines.join('\n') + '\n' };
+      }
+      default:
+        throw new ApiError('BadRequest', `unknown view "${b.view}" (routes, neigh, fdb, links, addr, iptables, cni)`);
+    }
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * NodePorts for real clients, end to end: agnhost netexec pods (emulated, listening on the packet
+ * plane), each node with a real loopback address; a real UDP datagram or HTTP request sent to a
+ * NodePort there enters the emulation from the node's gateway as an outside client (198.51.100.d for
+ * a real peer 127.x.y.d), is DNAT'd by kube-proxy's rules on the node, crosses to another node
+ * through flannel VXLAN when needed, and is answered back to the real socket.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { get } from 'node:http';
+import { expect } from 'chai';
+import { Cluster } from '../../src/lab/cluster.js';
+import { fromTopology } from '../../src/lab/from-topology.js';
+import { loadTopologyText } from '../../src/topology/load.js';
+import { RealClock } from '../../src/util/clock.js';
+import type { Pod } from '../../src/api/types.js';
+import { clientAddressFor } from '../../src/lab/edge/client-address.js';
+import { randomNodeAddressBase } from '../support/kemu-process.js';
+
+const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
+kind: Topology
+metadata: {name: np}
+spec:
+  nodes: [{name: cp, role: control-plane}, {name: w1}]
+  timing: {speed: 10}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: w1}
+      containers:
+        - name: netexec
+          image: registry.k8s.io/e2e-test-images/agnhost:2.47
+          args: [netexec, --http-port=8080, --udp-port=8081]
+          ports: [{name: http, containerPort: 8080}, {name: udp, containerPort: 8081, protocol: UDP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo}
+spec:
+  type: NodePort
+  selector: {app: echo}
+  ports:
+    - {name: udp, port: 81, targetPort: udp, nodePort: 30053, protocol: UDP}
+    - {name: http, port: 80, targetPort: http, nodePort: 30080}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-local}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector: {app: echo}
+  ports: [{port: 81, targetPort: udp, nodePort: 30054, protocol: UDP}]
+`;
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** One netexec UDP command from a real socket bound to `from`, and the answer. */
+async function ask(command: string, from: string, to: string, port: number, sockets: Socket[]): Promise<string> {
+  const s = createSocket('udp4');
+  sockets.push(s);
+  await new Promise<void>((r) => s.bind(0, from, () => r()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from ${to}:${port}`)), 3000);
+    s.once('message', (msg) => {
+      clearTimeout(timer);
+      resolve(msg.toString());
+    });
+    s.send(command, port, to);
+  });
+}
+
+function httpGet(url: string, localAddress = '127.0.0.1'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { localAddress, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+  });
+}
+
+describe('NodePorts on the nodes\' real addresses (netexec pods)', function () {
+  this.timeout(30_000);
+  let cluster: Cluster;
+  const real: Socket[] = [];
+  let names: string[] = [];
+  let addr: Record<string, string> = {};
+
+  before(async () => {
+    const loaded = loadTopologyText(TOPOLOGY, 'np.yaml');
+    if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
+    cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+    await cluster.start();
+    // Both endpoints in every node's rules (the slice may have gained its second one after the first sync).
+    const endpointRules = (node: string, svc: string) => (cluster.proxyOf(node)?.dumpNat() ?? '').split('\n').filter((l) => l.includes(`"${svc} -> `)).length;
+    await until('both endpoints on every node', () => ['cp', 'w1'].every((n) => endpointRules(n, 'default/echo:udp') === 2 && endpointRules(n, 'default/echo-local') >= 1));
+    names = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=echo' })).items.map((p) => p.metadata.name!).sort();
+    addr = Object.fromEntries((await cluster.status()).nodes.map((n) => [n.name, n.address]));
+  });
+  after(async () => {
+    for (const s of real) s.close();
+    await cluster?.stop();
+  });
+
+  it('lists the listeners in the status, one per node and NodePort', async () => {
+    const status = await cluster.status();
+    expect(addr['w1']).to.match(/^127\.\d+\.\d+\.\d+$/);
+    expect(status.nodePorts.filter((l) => l.port === 30053).map((l) => `${l.node} ${l.address} ${l.protocol}`).sort())
+      .to.deep.equal(status.nodes.map((n) => `${n.name} ${n.address} UDP`).sort());
+    expect(status.nodePorts.filter((l) => l.port === 30080).map((l) => l.protocol)).to.deep.equal(['TCP', 'TCP']);
+  });
+
+  it('UDP: a real client reaches both pods through w1\'s NodePort; ETP=Cluster masquerades it', async () => {
+    const answers = new Set<string>();
+    for (let i = 0; i < 16; i++) answers.add(await ask('hostname', '127.0.0.1', addr['w1']!, 30053, real));
+    expect([...answers].sort()).to.deep.equal(names);
+    // Masqueraded toward the local pods: they see cni0's address (the node's), not the client.
+    const seen = await ask('clientip', '127.0.0.1', addr['w1']!, 30053, real);
+    expect(seen).to.match(/^10\.244\.\d+\.1:\d+$/);
+  });
+
+  it('UDP: a node without local pods forwards to another node (second hop over flannel VXLAN)', async () => {
+    expect(names).to.include(await ask('hostname', '127.0.0.1', addr['cp']!, 30053, real));
+    // Masqueraded to cp's flannel.1 address (10.244.X.0) before it crossed the tunnel.
+    expect(await ask('clientip', '127.0.0.1', addr['cp']!, 30053, real)).to.match(/^10\.244\.\d+\.0:\d+$/);
+  });
+
+  it('UDP: externalTrafficPolicy: Local keeps the client address (198.51.100.d for 127.x.y.d)', async () => {
+    const seen = await ask('clientip', '127.0.0.7', addr['w1']!, 30054, real);
+    expect(seen.split(':')[0]).to.equal(clientAddressFor('127.0.0.7'));
+    expect(clientAddressFor('127.0.0.7')).to.equal('198.51.100.7');
+  });
+
+  it('TCP: curl-style HTTP GETs on both nodes\' NodePort reach netexec over kemu\'s TCP', async () => {
+    const answers = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const r = await httpGet(`http://${addr[i % 2 === 0 ? 'w1' : 'cp']!}:30080/hostname`);
+      expect(r.status).to.equal(200);
+      answers.add(r.body);
+    }
+    expect([...answers].sort()).to.deep.equal(names);
+    const echo = await httpGet(`http://${addr['cp']!}:30080/echo?msg=through-the-tunnel`);
+    expect(echo.body).to.equal('through-the-tunnel');
+  });
+});
