@@ -22,7 +22,10 @@ import type { DnsServerAddress } from '../dns/server.js';
 import { evaluateReadiness, describeReadiness, type Readiness } from './readiness.js';
 import type { EndpointSlice, Pod, Service } from '../api/types.js';
 import type { Node } from '../api/types.js';
-import { bootstrapCluster } from './bootstrap.js';
+import { bootstrapCluster, bootstrapClusterDns, clusterDnsServiceIP } from './bootstrap.js';
+import { COREDNS_IMAGE, coreDnsStarter } from './dns/coredns-workload.js';
+import { resolveInNamespace } from './dns/stub-resolver.js';
+import { podResolvConf } from '../node/resolv-conf.js';
 import { ControlPlane } from './control-plane.js';
 import { ExtensionApi } from './extension-api.js';
 import type { ClusterConfig } from './config.js';
@@ -63,6 +66,11 @@ export class Cluster {
   private dnsAddress: DnsServerAddress | undefined;
   /** The packet plane: hosts, routers and pods on the underlay (src/lab/network). */
   readonly network: LabNetwork;
+  /** The kube-dns Service's ClusterIP: the tenth address of the service range (10.96.0.10). */
+  get clusterDNS(): string {
+    return clusterDnsServiceIP(this.service.addressing.clusterIPs.firstAddress());
+  }
+
   /** The CNI agent of each node (flanneld), when the topology's plugin is built. */
   cni = new Map<string, FlannelDaemon>();
   /** Real NodePort listeners on the nodes' addresses of this machine. */
@@ -96,7 +104,12 @@ export class Cluster {
       .on('POST', '/nodes/:name/stop', async ({ name }) => this.stopNode(name!))
       .on('POST', '/nodes/:name/start', async ({ name }) => this.startNode(name!));
     this.network = LabNetwork.fromTopology(config.topology, { clock });
-    registerNetworkApi(this.extensions, this.network); // POST /ping, /trace, /capture, /curl
+    // kemu curl resolves names as a pod of the source's namespace would (ClusterFirst).
+    registerNetworkApi(this.extensions, this.network, (ns, host) => {
+      const podNamespace = ns.name.includes('/') ? ns.name.split('/')[0]! : 'default';
+      const conf = podResolvConf({ metadata: { namespace: podNamespace }, spec: { containers: [] } } as unknown as Pod, { clusterDNS: this.clusterDNS, clusterDomain: this.config.dnsDomain });
+      return resolveInNamespace(ns, conf, host);
+    }); // POST /ping, /trace, /capture, /curl
     registerShowApi(this.extensions, this.network, (node) => this.cni.get(node)); // POST /show
     this.controlPlane = new ControlPlane(this.client, clock, config, (component, err) =>
       this.progress?.warn(`${component}: ${err.message}`),
@@ -135,6 +148,7 @@ export class Cluster {
       onError: (err) => p?.warn(`dns: ${err.message}`),
     });
     this.dnsAddress = await this.dns.start();
+    await bootstrapClusterDns(this.client, { serviceIP: this.clusterDNS, corefile: this.dns.corefile, image: COREDNS_IMAGE });
     phase?.done(`${this.dnsAddress.address}:${this.dnsAddress.udpPort} (UDP and TCP)`);
 
     phase = p?.phase('Nodes');
@@ -159,6 +173,11 @@ export class Cluster {
       nodeCIDRMaskSize: this.config.nodeCIDRMaskSize,
       apiSecondMs: 1000 / this.config.timing.speed,
       cniOf: (node) => cni.daemons.get(node),
+      resolverFor: (pod, ns) => {
+        const conf = podResolvConf(pod, { clusterDNS: this.clusterDNS, clusterDomain: this.config.dnsDomain });
+        return (host) => resolveInNamespace(ns, conf, host);
+      },
+      programs: coreDnsStarter(() => this.dns),
     });
     for (const n of this.config.nodes) {
       const host = new HostAgent(

@@ -9,7 +9,8 @@
  */
 import type { Pod } from '../api/types.js';
 import type { ApiClient } from '../api/client.js';
-import { startWorkloadSandbox } from '../apps/index.js';
+import { type StartedWorkload, type WorkloadContext, startWorkload, startWorkloadSandbox } from '../apps/index.js';
+import type { NetNamespace } from '../dataplane/stack/index.js';
 import { EventRecorder } from '../controllers/events.js';
 import type { PodRuntime, SandboxHandle } from '../node/runtime.js';
 import type { Clock } from '../util/clock.js';
@@ -29,8 +30,10 @@ export interface NetworkedRuntimeOptions {
   apiSecondMs: number;
   /** The node's CNI agent, whose subnet.env gives the pod MTU (none: the underlay's MTU). */
   cniOf?: (node: string) => NodeCni | undefined;
-  /** Name resolution for programs in a pod (cluster DNS); default: IP literals only. */
-  resolverFor?: (pod: Pod) => ((host: string) => Promise<string>) | undefined;
+  /** Name resolution for programs in a pod (its resolv.conf over its namespace); default: IP literals only. */
+  resolverFor?: (pod: Pod, ns: NetNamespace) => ((host: string) => Promise<string>) | undefined;
+  /** Programs the lab itself provides (CoreDNS serving the cluster's chain); undefined: the image registry's. */
+  programs?: (ctx: Omit<WorkloadContext, 'args'>) => StartedWorkload | undefined;
 }
 
 export class NetworkedRuntime implements PodRuntime {
@@ -57,7 +60,8 @@ export class NetworkedRuntime implements PodRuntime {
       podNs = network.attachPod(node, key, ip, podCidrOf(ip, this.o.nodeCIDRMaskSize), mtu === undefined ? {} : { mtu }).ns;
     }
     const recorder = this.recorderFor(node);
-    const resolve = this.o.resolverFor?.(pod);
+    const resolve = this.o.resolverFor?.(pod, podNs);
+    const programs = this.o.programs;
     const sandbox = startWorkloadSandbox({
       pod,
       podIP: ip,
@@ -68,6 +72,7 @@ export class NetworkedRuntime implements PodRuntime {
       ...(resolve ? { resolve } : {}),
       warn: (reason, message) => recorder.warning(pod, reason, message),
       normal: (reason, message) => recorder.normal(pod, reason, message),
+      ...(programs ? { start: (ctx: Omit<WorkloadContext, 'args'>) => programs(ctx) ?? startWorkload(ctx) } : {}),
     });
     const hostNetwork = pod.spec.hostNetwork === true;
     return {
