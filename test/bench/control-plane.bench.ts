@@ -41,7 +41,7 @@ spec:
   template:
     metadata: {labels: {app: app-${i}}}
     spec:
-      containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47, ports: [{name: http, containerPort: 8080}]}]`);
+      containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47, args: [netexec, --http-port=8080], ports: [{name: http, containerPort: 8080}]}]`);
     docs.push(`apiVersion: v1
 kind: Service
 metadata: {name: app-${i}}
