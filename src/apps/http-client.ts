@@ -83,7 +83,8 @@ export function httpGet(o: HttpGetRequest): Promise<HttpGetResponse> {
       path: o.path,
       method: 'GET',
       headers,
-      createConnection: () => (socket = o.connect(o.host, o.port, { timeoutMs: o.timeoutMs })) as never,
+      // Go's dialer sets TCP_NODELAY on every connection.
+      createConnection: () => (socket = o.connect(o.host, o.port, { timeoutMs: o.timeoutMs }).setNoDelay(true)) as never,
     });
     req.on('error', (err) => finish(new KemuError((err as { code?: string }).code ?? 'EIO', `${prefix}: ${goNetError(err, o.host, o.port, socket)}`)));
     req.on('response', (res) => {

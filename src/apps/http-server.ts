@@ -41,6 +41,9 @@ export class HttpService {
       else socket.destroy();
     });
     this.listener = listen((socket) => {
+      // Go's net package (agnhost) and nginx's keep-alive connections set TCP_NODELAY; without it a
+      // response written in two pieces waits for the client's delayed ACK (40 ms) under Nagle.
+      socket.setNoDelay(true);
       this.connections.set(socket, 0);
       socket.once('close', () => {
         this.connections.delete(socket);

@@ -96,7 +96,8 @@ export class Loadgen extends Process {
       this.ctx.log(`loadgen: lookup ${host}: no such host`);
       return this.exit(1);
     }
-    const connect = (): StreamSocket => this.connectTcp(this.ip, this.port(), { timeoutMs: this.o.timeoutMs });
+    // As node's own http client sockets do (net.Socket noDelay in http.Agent): no Nagle delays.
+    const connect = (): StreamSocket => this.connectTcp(this.ip, this.port(), { timeoutMs: this.o.timeoutMs }).setNoDelay(true);
     if (this.o.keepAlive) {
       this.agent = new (class extends http.Agent {
         override createConnection(): Socket {
@@ -167,7 +168,7 @@ export class Loadgen extends Process {
     const req = http.request({
       host: this.ip, port: this.port(), path: this.o.url.pathname + this.o.url.search, method: 'GET',
       headers: { Host: this.o.url.host, 'User-Agent': 'kemu-loadgen/1' },
-      ...(this.agent ? { agent: this.agent } : { createConnection: () => this.connectTcp(this.ip, this.port(), { timeoutMs: this.o.timeoutMs }) as unknown as Socket }),
+      ...(this.agent ? { agent: this.agent } : { createConnection: () => this.connectTcp(this.ip, this.port(), { timeoutMs: this.o.timeoutMs }).setNoDelay(true) as unknown as Socket }),
     });
     const timer = this.after(this.o.timeoutMs, () => {
       done(undefined, 'ETIMEDOUT');

@@ -10,6 +10,7 @@
  * Linux (like kemu's stack) drops a packet entering flannel0 with a local source as martian. kemu
  * hands that error to the host's output path instead, so the sender gets it.
  */
+import { formatIpv4 } from '../../net/addr.js';
 import { TunDevice, type UdpSocket } from '../../dataplane/stack/index.js';
 import type { Backend, BackendContext, Lease, Network, NetworkConfig, SubnetEvent } from '../backend.js';
 import { type Ip4Net, parseIpv4Cidr, subnetIp } from './cidr.js';
@@ -69,8 +70,15 @@ class UdpNetwork implements Network, LeaseHandler {
   ) {
     const ns = ctx.ns;
     this.proxy = new UdpProxy(tun.primaryAddress(), {
-      send: (nextHop, packet) => void socket.send(nextHop, port, packet),
-      writeTun: (packet) => tun.inject(packet),
+      send: (nextHop, packet) => {
+        // The textbook's step: flanneld reads the packet from flannel0 and sends it in UDP 8285.
+        if (ns.trace !== undefined) ns.traceStep('encap', `flanneld: udp ${port} to ${formatIpv4(nextHop)}:${port} (+28 B: IP 20 + UDP 8)`, 'flannel0', packet.length + 28);
+        socket.send(nextHop, port, packet);
+      },
+      writeTun: (packet) => {
+        if (ns.trace !== undefined) ns.traceStep('decap', `flanneld: udp ${port} payload written to flannel0`, 'flannel0', packet.length);
+        tun.inject(packet);
+      },
       sendIcmp: (packet) => void ns.sendIp(packet),
       drop: (reason, bytes) => ns.dropIp(reason, bytes),
     });

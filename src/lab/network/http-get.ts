@@ -75,7 +75,8 @@ export async function httpGetFrom(ns: NetNamespace, opts: HttpGetOptions): Promi
       headers: { Host: url.host, 'User-Agent': 'kemu-curl', Accept: '*/*' },
       // No `agent` at all: with `agent: false` node makes a one-off Agent that ignores
       // createConnection and dials the real network. The connection must be kemu's.
-      createConnection: () => TcpLayer.of(ns).connect({ host: ip, port }) as never,
+      // curl sets TCP_NODELAY (since 7.50.2).
+      createConnection: () => TcpLayer.of(ns).connect({ host: ip, port, noDelay: true }) as never,
     }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
