@@ -4,6 +4,9 @@
  * Running and Ready and every Service's EndpointSlices complete. Goals: ≤ 30 s, ≤ 4 MB per node.
  * Baseline in the same run: writing the same final objects straight into a store (no controllers).
  * Also: the time from scaling one Deployment to its EndpointSlices matching (p50/max of 10).
+ * The cluster runs with dataPlane 'control-plane': kubelets, controllers and the API, pods in the
+ * in-memory runtime, no CNI agents, kube-proxies or emulated programs (those are data-plane costs,
+ * measured by the packet-plane benchmarks).
  */
 import { Cluster } from '../../src/lab/cluster.js';
 import { fromTopology } from '../../src/lab/from-topology.js';
@@ -95,7 +98,7 @@ export async function run(): Promise<BenchResult> {
   const loaded = loadTopologyText(topologyText(), 'scale.yaml');
   if (!loaded.ok) throw new Error(`bench topology invalid: ${loaded.diagnostics[0]?.message}`);
   const loadMs = ms(loadStart);
-  const cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock(), undefined, { readyTimeoutMs: 600_000, kubeProxy: false });
+  const cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock(), undefined, { readyTimeoutMs: 600_000, dataPlane: 'control-plane' });
   const start = process.hrtime.bigint();
   await cluster.start();
   const convergeMs = ms(start);
