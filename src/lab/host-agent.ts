@@ -8,7 +8,7 @@ import type { ApiClient } from '../api/client.js';
 import type { Clock } from '../util/clock.js';
 import { EventRecorder } from '../controllers/events.js';
 import { Kubelet, type KubeletTiming } from '../node/kubelet.js';
-import { PodManager } from '../node/pods.js';
+import { PodManager, type PodIpAllocator } from '../node/pods.js';
 import type { PodRuntime } from '../node/runtime.js';
 import type { NodeSpecInput } from '../node/registration.js';
 
@@ -26,7 +26,11 @@ export class HostAgent {
   readonly daemons: NodeDaemon[] = [];
   private on = false;
 
-  constructor(client: ApiClient, clock: Clock, spec: NodeSpecInput, timing: KubeletTiming, runtime: PodRuntime, onError: (err: Error) => void) {
+  constructor(
+    client: ApiClient, clock: Clock, spec: NodeSpecInput, timing: KubeletTiming, runtime: PodRuntime, onError: (err: Error) => void,
+    /** The CNI's IPAM when it is not host-local over the node's podCIDR (calico). */
+    ipam?: PodIpAllocator,
+  ) {
     this.kubelet = new Kubelet(client, clock, spec, timing, onError);
     this.pods = new PodManager({
       client,
@@ -35,6 +39,7 @@ export class HostAgent {
       runtime,
       recorder: new EventRecorder(client, clock, 'kubelet', spec.name),
       onError: (err: Error) => onError(err),
+      ...(ipam ? { ipam } : {}),
     });
   }
 

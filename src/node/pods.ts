@@ -27,6 +27,20 @@ export interface PodManagerOptions {
   recorder: EventRecorder;
   workers?: number;
   onError?(err: Error): void;
+  /**
+   * The CNI's IPAM when it is not host-local over the node's podCIDR (calico's block IPAM). Absent:
+   * host-local over spec.podCIDR, as flannel and the bridge plugin delegate to.
+   */
+  ipam?: PodIpAllocator;
+}
+
+/** A CNI IPAM plugin as the kubelet's CNI ADD/DEL sees it. */
+export interface PodIpAllocator {
+  /** An address for the pod `uid`; throws a KemuError ERR_POD_IPAM_EXHAUSTED when none is left. */
+  allocate(uid: string): string;
+  /** Claims `ip` for `uid` again (a restart); false when it cannot be had. */
+  reserve(uid: string, ip: string): boolean;
+  release(uid: string): void;
 }
 
 interface PodEntry {
@@ -137,12 +151,12 @@ export class PodManager {
     try {
       sandbox = await this.opts.runtime.startSandbox(pod, ip);
     } catch (err) {
-      this.ipam?.release(entry.uid);
+      this.releaseIp(entry.uid);
       this.warn(pod, entry, (err as Error).message);
       throw err; // retried with backoff, as the kubelet's pod workers do
     }
     if (this.loop !== loop || this.entries.get(key) !== entry) {
-      this.ipam?.release(entry.uid);
+      this.releaseIp(entry.uid);
       await sandbox.stop(0);
       return;
     }
@@ -157,13 +171,17 @@ export class PodManager {
 
   /** CNI ADD's IPAM step; host-network pods skip it and use the node's address. */
   private allocateIp(loop: PodLoop, pod: Pod, entry: PodEntry): string | undefined {
+    if (this.opts.ipam !== undefined) return this.allocateWith(this.opts.ipam, pod, entry);
     const cidr = loop.nodes.get(undefined, this.opts.nodeName)?.spec?.podCIDR;
     if (!cidr) {
       // What flanneld logs on such a node; the CNI ADD fails the same way for every pod.
       this.warn(pod, entry, `node "${this.opts.nodeName}" pod cidr not assigned`);
       return undefined;
     }
-    const ipam = this.ipamFor(cidr);
+    return this.allocateWith(this.ipamFor(cidr), pod, entry);
+  }
+
+  private allocateWith(ipam: PodIpAllocator, pod: Pod, entry: PodEntry): string | undefined {
     try {
       const prior = pod.status?.podIP;
       return prior && ipam.reserve(entry.uid, prior) ? prior : ipam.allocate(entry.uid);
@@ -178,7 +196,7 @@ export class PodManager {
     if (entry.stage === 'pending') {
       // Never started: nothing to stop, the kubelet removes it at once.
       this.entries.delete(key);
-      this.ipam?.release(entry.uid);
+      this.releaseIp(entry.uid);
       return this.deletePod(pod);
     }
     const graceMs = (pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
@@ -205,7 +223,7 @@ export class PodManager {
     if (entry.stage !== 'stopping') return;
     entry.unsubscribe?.();
     Object.assign(entry, { stage: 'stopped', killed, finishedAt: this.opts.clock.now() });
-    this.ipam?.release(entry.uid); // CNI DEL as the sandbox goes
+    this.releaseIp(entry.uid); // CNI DEL as the sandbox goes
     if (this.loop === loop) {
       loop.enqueue(key);
       this.retryPending(loop);
@@ -214,7 +232,7 @@ export class PodManager {
 
   private async killSandbox(entry: PodEntry, graceMs: number): Promise<void> {
     entry.unsubscribe?.();
-    this.ipam?.release(entry.uid);
+    this.releaseIp(entry.uid);
     if (entry.sandbox && entry.stage !== 'stopped') await entry.sandbox.stop(graceMs).catch(() => undefined);
     entry.stage = 'stopped';
   }
@@ -277,13 +295,17 @@ export class PodManager {
   /** After a restart, IPs already in pod statuses are claimed first so new pods cannot take them. */
   private adoptExistingIps(pods: Pod[]): void {
     const cidr = this.loop?.nodes.get(undefined, this.opts.nodeName)?.spec?.podCIDR;
-    if (!cidr) return;
-    const ipam = this.ipamFor(cidr);
+    if (!cidr && this.opts.ipam === undefined) return;
+    const ipam = this.opts.ipam ?? this.ipamFor(cidr!);
     for (const p of pods) {
       const ip = p.status?.podIP;
       const finished = p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
       if (ip && !finished && !p.metadata.deletionTimestamp && p.metadata.uid && !this.entries.has(objectKey(p))) ipam.reserve(p.metadata.uid, ip);
     }
+  }
+
+  private releaseIp(uid: string): void {
+    (this.opts.ipam ?? this.ipam)?.release(uid);
   }
 
   /** One allocator per podCIDR (which Kubernetes never changes once set). */
