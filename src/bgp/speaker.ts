@@ -26,6 +26,11 @@ export interface PeerConfig {
   routeReflectorClient?: boolean;
   /** As calicoctl node status labels it. Default: node-to-node mesh. */
   type?: PeerType;
+  /**
+   * Source address of our connections to this peer (BIRD's `source address`); default the
+   * speaker's listenAddress. A router with one interface per rack talks to each rack from its own.
+   */
+  localAddress?: string;
 }
 
 export interface SpeakerConfig {
@@ -134,7 +139,7 @@ export class BgpSpeaker {
 
   addPeer(peer: PeerConfig): void {
     if (this.peers.has(peer.address)) throw new KemuError('ERR_BGP_CONFIG', `peer ${peer.address} is already configured`);
-    const local = this.config.listenAddress && this.config.listenAddress !== '0.0.0.0' ? this.config.listenAddress : undefined;
+    const local = peer.localAddress ?? (this.config.listenAddress && this.config.listenAddress !== '0.0.0.0' ? this.config.listenAddress : undefined);
     const entry: PeerEntry = { config: peer, as4: true, session: undefined as unknown as PeerSession };
     entry.session = new PeerSession({
       localAs: this.config.asn, localId: ipv4(this.config.routerId), peerAs: peer.asn, peerAddress: peer.address,

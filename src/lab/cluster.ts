@@ -15,7 +15,7 @@ import { HostAgent } from './host-agent.js';
 import { InMemoryRuntime } from '../node/runtime.js';
 import { NodeProxy } from './node-proxy.js';
 import { NodePortEdge } from './edge/node-ports.js';
-import { type FlannelDaemon, createCniDaemons } from './cni.js';
+import { type ClusterCni, type NodeCni, createCniDaemons } from './cni.js';
 import { registerShowApi } from './show.js';
 import { NetworkedRuntime } from './networked-runtime.js';
 import { ClusterDns } from '../dns/cluster-dns.js';
@@ -75,7 +75,8 @@ export class Cluster {
   }
 
   /** The CNI agent of each node (flanneld), when the topology's plugin is built. */
-  cni = new Map<string, FlannelDaemon>();
+  cni = new Map<string, NodeCni>();
+  private cniRouters: ClusterCni['routers'] = [];
   /** Real NodePort listeners on the nodes' addresses of this machine. */
   edge: NodePortEdge | undefined;
   private started = false;
@@ -159,7 +160,7 @@ export class Cluster {
     if (full && this.config.kubeProxyMode !== 'iptables') {
       p?.warn(`kube-proxy mode ${this.config.kubeProxyMode} is not built yet; nodes run kube-proxy in iptables mode`);
     }
-    const cni = !full ? { daemons: new Map<string, FlannelDaemon>(), notice: undefined } : createCniDaemons({
+    const cni: ClusterCni = !full ? { daemons: new Map(), routers: [] } : createCniDaemons({
       topology: this.config.topology,
       network: this.network,
       client: this.client,
@@ -168,8 +169,9 @@ export class Cluster {
       speed: this.config.timing.speed,
       log: (line) => p?.warn(line),
     });
-    if (cni.notice) p?.warn(cni.notice);
     this.cni = cni.daemons;
+    this.cniRouters = cni.routers;
+    for (const r of cni.routers) await r.start();
     const runtime = !full ? new InMemoryRuntime({ clock: this.clock, startDelayMs: 100 / this.config.timing.speed }) : new NetworkedRuntime({
       network: this.network,
       client: this.client,
@@ -195,6 +197,7 @@ export class Cluster {
         },
         runtime,
         (err) => p?.warn(`kubelet ${n.name}: ${err.message}`),
+        cni.daemons.get(n.name)?.ipam,
       );
       const cniDaemon = cni.daemons.get(n.name);
       if (cniDaemon) host.daemons.push(cniDaemon);
@@ -229,7 +232,7 @@ export class Cluster {
     // What a CNI agent could not program (host-gw across a router, a node without podCIDR) is the
     // first thing a user must know: traffic that needs it will fail.
     for (const d of this.cni.values()) {
-      const problem = d.agent.lastError();
+      const problem = d.lastError();
       if (problem !== undefined) p?.warn(problem);
     }
   }
@@ -239,6 +242,7 @@ export class Cluster {
   async stop(): Promise<void> {
     await this.edge?.stop();
     for (const h of this.hosts.values()) await h.powerOff();
+    for (const r of this.cniRouters) await r.stop();
     await this.dns?.stop();
     await this.controlPlane.stop();
     await this.network.stop();
@@ -313,8 +317,19 @@ export class Cluster {
     for (;;) {
       const r = await this.readiness();
       onProgress?.(r);
+      // Endpoints published is not yet traffic flowing: every kube-proxy must also have synced
+      // after that point (one sync is at most its min sync period away).
+      if (r.ready) await this.waitProxiesSynced(this.clock.now(), deadline);
       if (r.ready || Date.now() >= deadline) return r;
       await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 50));
+    }
+  }
+
+  private async waitProxiesSynced(since: number, deadline: number): Promise<void> {
+    const proxies = [...this.hosts.keys()].map((n) => this.proxyOf(n)).filter((x): x is NodeProxy => x !== undefined);
+    while (Date.now() < deadline && proxies.some((px) => (px.lastSync?.at ?? -Infinity) < since)) {
+      for (const px of proxies) px.syncNow();
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
     }
   }
 

@@ -57,7 +57,10 @@ export class NetworkedRuntime implements PodRuntime {
       const mtu = cni === undefined ? undefined : await cni.podMtu();
       // A sandbox restarted after a power cycle replaces its old namespace.
       if (network.pods.has(key)) network.detachPod(key);
-      podNs = network.attachPod(node, key, ip, podCidrOf(ip, this.o.nodeCIDRMaskSize), mtu === undefined ? {} : { mtu }).ns;
+      podNs = network.attachPod(node, key, ip, podCidrOf(ip, this.o.nodeCIDRMaskSize), {
+        ...(mtu === undefined ? {} : { mtu }),
+        ...(cni?.attacher ? { plugin: cni.attacher } : {}),
+      }).ns;
     }
     const recorder = this.recorderFor(node);
     const resolve = this.o.resolverFor?.(pod, podNs);

@@ -64,6 +64,11 @@ export class NodeProxy {
     return this.proxier?.lastSync !== undefined;
   }
 
+  /** Asks for a sync (the runner still honours the min sync period). */
+  syncNow(): void {
+    this.proxier?.sync();
+  }
+
   /** `iptables-save -t nat` of this host. */
   dumpNat(): string {
     return save(this.opts.netfilter.ruleset, { tables: ['nat'] });

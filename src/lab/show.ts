@@ -6,13 +6,12 @@
 import { ApiError } from '../api/errors.js';
 import { save } from '../dataplane/netfilter/index.js';
 import { formatAddresses, formatBridgeFdb, formatLinks, formatNeighbours, formatRoutes } from '../dataplane/iproute/index.js';
-import { formatSubnetEnv } from '../cni/flannel/index.js';
 import type { ExtensionApi } from './extension-api.js';
-import type { FlannelDaemon } from './cni.js';
+import type { NodeCni } from './cni.js';
 import type { LabNetwork } from './network/index.js';
 import { resolveNamespaceTarget } from './network/targets.js';
 
-export function registerShowApi(ext: ExtensionApi, net: LabNetwork, cniOf: (node: string) => FlannelDaemon | undefined): void {
+export function registerShowApi(ext: ExtensionApi, net: LabNetwork, cniOf: (node: string) => NodeCni | undefined): void {
   ext.on('POST', '/show', async (_p, body) => {
     const b = (body ?? {}) as { target?: unknown; view?: unknown };
     if (typeof b.target !== 'string' || typeof b.view !== 'string') throw new ApiError('BadRequest', 'body needs "target" and "view" strings');
@@ -36,15 +35,8 @@ export function registerShowApi(ext: ExtensionApi, net: LabNetwork, cniOf: (node
       case 'cni': {
         if (node === undefined) throw new ApiError('BadRequest', 'the CNI agent is shown for nodes (node/NAME)');
         const daemon = cniOf(node.name);
-        if (daemon === undefined) return { text: `no CNI agent runs on ${node.name} (the topology's plugin is not built yet)\n` };
-        const status = daemon.agent.status();
-        const env = daemon.agent.subnetEnv();
-        const lines = [
-          `# flanneld on ${node.name}: ${status.phase} — ${status.message}`,
-          ...status.problems.map((p) => `# problem: ${p}`),
-          env ? `# /run/flannel/subnet.env\n${formatSubnetEnv(env).trimEnd()}` : '# /run/flannel/subnet.env not written yet',
-        ];
-        return { text: lines.join('\n') + '\n' };
+        if (daemon === undefined) return { text: `no CNI agent runs on ${node.name}\n` };
+        return { text: daemon.describe() };
       }
       default:
         throw new ApiError('BadRequest', `unknown view "${b.view}" (routes, neigh, fdb, links, addr, iptables, cni)`);

@@ -16,6 +16,12 @@ export interface EthernetDeviceOptions {
 
 export class EthernetDevice extends L2Device {
   readonly kind: 'ethernet' | 'veth';
+  /**
+   * net.ipv4.conf.DEV.proxy_arp (with proxy_delay 0): answer ARP requests for addresses that are
+   * not ours but that this host routes out of another device (calico's cali* veths answer for the
+   * pods' gateway 169.254.1.1 this way). See NeighbourTable.handleArp.
+   */
+  proxyArp = false;
   private port: L2Port | undefined;
 
   constructor(name: string, opts: EthernetDeviceOptions = {}, kind: 'ethernet' | 'veth' = 'ethernet') {

@@ -62,6 +62,19 @@ interface Entry {
   queue: Uint8Array[];
 }
 
+/**
+ * arp_process's proxy ARP rule: the device has proxy_arp on, the host forwards, and its route to
+ * the target is a unicast route out of another device (a target behind the asking interface, or
+ * one of our own, is never proxied).
+ */
+function proxiesFor(dev: L2Device, target: number): boolean {
+  if ((dev as L2Device & { proxyArp?: boolean }).proxyArp !== true) return false;
+  const ns = dev.ns;
+  if (ns === undefined || !ns.ipForward) return false;
+  const r = ns.routes.lookup(target);
+  return r !== undefined && r.type === 'unicast' && r.dev !== undefined && r.dev !== dev;
+}
+
 export class NeighbourTable {
   private readonly byDevice = new Map<L2Device, Map<number, Entry>>();
   private count = 0;
@@ -161,10 +174,11 @@ export class NeighbourTable {
     const arp = decoded.value;
     this.host.countArpIn();
     if (isLoopbackIp(arp.targetIp) || macEquals(arp.senderMac, dev.mac)) return;
-    const forUs = this.host.isLocalAddress(arp.targetIp);
+    const local = this.host.isLocalAddress(arp.targetIp);
     if (this.host.isLocalAddress(arp.senderIp)) return; // someone claims our address; Linux ignores it too
+    const forUs = local || (arp.op === ARP_OP_REQUEST && proxiesFor(dev, arp.targetIp));
     if (arp.op === ARP_OP_REQUEST && forUs) {
-      this.host.traceStep('arp', `reply ${formatIpv4(arp.targetIp)} is-at ${formatMac(dev.mac)}`, dev.name);
+      this.host.traceStep('arp', `${local ? 'reply' : 'proxy reply'} ${formatIpv4(arp.targetIp)} is-at ${formatMac(dev.mac)}`, dev.name);
       dev.sendArp(ARP_OP_REPLY, arp.senderMac, arp.targetIp, arp.senderMac, arp.senderIp);
     }
     if (arp.senderIp === 0) return; // a probe (RFC 5227) teaches nothing
@@ -234,10 +248,16 @@ export class NeighbourTable {
     }
   }
 
-  /** arp_solicit with arp_announce=0: the packet's own source when it is ours, else the device's. */
+  /**
+   * arp_solicit with arp_announce=0: the packet's own source when it is ours, else the device's, else
+   * (a device without addresses, like calico's cali* veths) the address the host would use toward
+   * the target (inet_select_addr looks beyond the device).
+   */
   private requestSource(e: Entry, packet: Uint8Array): number {
     const src = packet.length >= 16 ? ((packet[12]! << 24) | (packet[13]! << 16) | (packet[14]! << 8) | packet[15]!) >>> 0 : 0;
-    return this.host.isLocalAddress(src) ? src : e.dev.addressFor(e.ip);
+    if (this.host.isLocalAddress(src)) return src;
+    const own = e.dev.addressFor(e.ip);
+    return own !== 0 ? own : e.dev.ns?.selectSource(e.ip) ?? 0;
   }
 
   private entry(dev: L2Device, ip: number, create: boolean): Entry | undefined {

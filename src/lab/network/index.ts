@@ -1,6 +1,6 @@
 /** The lab's packet plane: LabNetwork (hosts, routers, underlay, pods), its extension API, trace and capture. */
 export { LabNetwork, PreciseClock, type LabNetworkOptions, type NodeNet, type RouterNet, type UnderlayLink } from './network.js';
-export type { PodNet } from './pods.js';
+export type { PodAttacher, PodNet } from './pods.js';
 export { registerNetworkApi } from './api.js';
 export { traceProbe, type TraceOptions, type TraceResult } from './trace.js';
 export { captureTarget, type CaptureOptions, type CaptureResult } from './capture.js';

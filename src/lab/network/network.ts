@@ -14,7 +14,7 @@ import { type RandomSource, type UnderlayKind, type UnderlayPort, createSegment 
 import type { Topology, UnderlaySubnet } from '../../topology/types.js';
 import { type Clock, RealClock } from '../../util/clock.js';
 import { KemuError } from '../../util/errors.js';
-import { type PodNet, attachPod, detachPod } from './pods.js';
+import { type PodAttacher, type PodNet, attachPod, detachPod } from './pods.js';
 
 export interface LabNetworkOptions {
   clock: Clock;
@@ -119,7 +119,9 @@ export class LabNetwork {
       if (subnet === undefined) throw new KemuError('ERR_TOPOLOGY', `node ${n.name}: no subnet named ${n.subnet}`);
       const ns = new NetNamespace({ name: n.name, clock: net.clock, ipForward: true });
       const netfilter = new Netfilter({
-        addressOf: (iface) => ns.device(iface)?.primaryAddress() || undefined,
+        // MASQUERADE's source: the out device's address, else (inet_select_addr) the first address
+        // of another device — calico's cali veths have none, and hairpin traffic leaves by them.
+        addressOf: (iface) => ns.device(iface)?.primaryAddress() || ns.devices().find((d) => d !== ns.lo && d.addresses.length > 0)?.primaryAddress() || undefined,
         isLocal: (ip) => ns.isLocalAddress(ip),
       });
       ns.hooks = netfilter;
@@ -167,10 +169,12 @@ export class LabNetwork {
    * A pod sandbox as the bridge CNI plugin makes it: eth0 in a new namespace, veth into the node's
    * cni0 (created on first use with the podCIDR's .1), default route via .1.
    */
-  attachPod(nodeName: string, podKey: string, podIP: string, podCIDR: string, opts: { mtu?: number } = {}): PodNet {
+  attachPod(nodeName: string, podKey: string, podIP: string, podCIDR: string, opts: { mtu?: number; plugin?: PodAttacher } = {}): PodNet {
     if (this.state === 'stopped') throw new KemuError('ERR_NETWORK_STATE', 'network is stopped');
     if (this.pods.has(podKey)) throw new KemuError('ERR_POD_ATTACHED', `pod ${podKey} is already attached`);
-    const pod = attachPod(this.node(nodeName), podKey, podIP, podCIDR, this.clock, opts);
+    const pod = opts.plugin !== undefined
+      ? opts.plugin(this.node(nodeName), podKey, podIP, opts.mtu)
+      : attachPod(this.node(nodeName), podKey, podIP, podCIDR, this.clock, { ...(opts.mtu !== undefined ? { mtu: opts.mtu } : {}) });
     TcpLayer.of(pod.ns); // every Linux namespace speaks TCP: a SYN to a closed port gets a RST
     this.pods.set(podKey, pod);
     return pod;
@@ -180,7 +184,8 @@ export class LabNetwork {
   detachPod(podKey: string): boolean {
     const pod = this.pods.get(podKey);
     if (pod === undefined) return false;
-    detachPod(this.node(pod.node), pod);
+    if (pod.detach !== undefined) pod.detach();
+    else detachPod(this.node(pod.node), pod);
     this.pods.delete(podKey);
     return true;
   }

@@ -19,7 +19,12 @@ export interface PodNet {
   /** The host end, a port of cni0 (vethXXXXXXXX, as the CNI names it). */
   hostVeth: EthernetDevice;
   ip: string;
+  /** CNI DEL of the plugin that attached it, when that was not the bridge plugin (calico's veth). */
+  detach?: () => void;
 }
+
+/** A CNI plugin's ADD for a pod on a node (the bridge plugin is the default). */
+export type PodAttacher = (node: NodeNet, podKey: string, podIP: string, mtu: number | undefined) => PodNet;
 
 export function attachPod(node: NodeNet, podKey: string, podIP: string, podCIDR: string, clock: Clock, opts: { mtu?: number }): PodNet {
   const cidr = parseCidr(podCIDR);

@@ -1,0 +1,340 @@
+/**
+ * calico-node for one simulated host (felix + BIRD + confd, reduced), level-triggered like the
+ * flannel agent: every trigger (any Node changing, an IPAM change, the resync timer, a retry) runs
+ * one `sync`, which compares and repairs:
+ *   - the tunnel (ipip: tunl0, vxlan: vxlan.calico) with its address from IPAM (handle
+ *     ipip-tunnel-addr-NODE / vxlan-tunnel-addr-NODE: the first address of the node's first block);
+ *   - the node's calico annotations (address/prefix, tunnel address, VTEP MAC);
+ *   - BIRD: sessions from the other nodes' annotations and the topology's BGP routers, exports (own
+ *     blocks, borrowed /32s), kernel routes from the best paths (bird.ts);
+ *   - felix: VXLAN neighbours, FDB and routes from the datastore (vxlan mode), cali-nat-outgoing;
+ *   - NetworkUnavailable False (CalicoIsUp) once programmed; problems as Warning Events, True.
+ * Learned routes are programmed as soon as BGP delivers them, not on the next sync.
+ */
+import type { ApiClient } from '../../api/client.js';
+import type { Informer } from '../../api/client/informer.js';
+import type { Node } from '../../api/types.js';
+import type { PeerStatus } from '../../bgp/speaker.js';
+import { EventRecorder } from '../../controllers/events.js';
+import type { Ruleset } from '../../dataplane/netfilter/index.js';
+import type { NetDevice, NetNamespace } from '../../dataplane/stack/index.js';
+import { formatIpv4, parseIpv4, prefixMask } from '../../net/index.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import { LeaseHub } from '../flannel/lease-hub.js';
+import { networkConditionPatch } from '../flannel/node-status.js';
+import { type CalicoNodeInfo, calicoAnnotationPatch, calicoNodeInfo } from './annotations.js';
+import { Bird, nodeBirdOptions } from './bird.js';
+import type { BgpTimingInput } from './bgp-timing.js';
+import type { CalicoNetConfig } from './config.js';
+import { Felix } from './felix.js';
+import type { CalicoIpam } from './ipam.js';
+import { type RouterPeer, desiredPeers } from './peers.js';
+import { CalicoProblems, problemReason } from './problems.js';
+import { formatBirdRoutes, formatNodeStatus } from './views.js';
+
+/** What the agent needs of a host (LabNetwork's NodeNet has it). */
+export interface CalicoHost {
+  ns: NetNamespace;
+  eth0: { dev: NetDevice; address: string; prefixLength: number };
+  netfilter: { ruleset: Ruleset };
+}
+
+export interface CalicoAgentOptions {
+  nodeName: string;
+  host: CalicoHost;
+  client: ApiClient;
+  /** The shared Node informer (started here if nobody started it). */
+  nodes: Informer<Node>;
+  clock: Clock;
+  /** The cluster's one IPAM (shared by every node's agent and CNI plugin). */
+  ipam: CalicoIpam;
+  config: CalicoNetConfig;
+  /** Routers speaking BGP on this node's subnet (routerPeersFor(topology, node)). */
+  routers?: RouterPeer[];
+  /** The topology's timing.bgp* (unscaled) and timing.speed. */
+  timing?: BgpTimingInput;
+  /** BGP port on the emulated network; 179. */
+  bgpPort?: number;
+  /** Kernel-state check period (BIRD rescans the kernel every 2 s, felix every 90 s); default 10 s. */
+  resyncPeriodMs?: number;
+  retryMs?: number;
+  log?(line: string): void;
+}
+
+export type CalicoPhase = 'Pending' | 'Running' | 'Degraded' | 'Failed' | 'Stopped';
+
+export interface CalicoAgentStatus {
+  node: string;
+  mode: string;
+  phase: CalicoPhase;
+  message: string;
+  mtu: number;
+  tunnelAddress?: string;
+  blocks: string[];
+  /** "2/3": Established sessions of configured ones. */
+  bgp: string;
+  problems: string[];
+}
+
+const MAX_LOG_LINES = 100;
+
+export class CalicoAgent {
+  readonly nodeName: string;
+  private readonly hub: LeaseHub;
+  private readonly events: EventRecorder;
+  private readonly problems = new CalicoProblems();
+  private readonly recent: string[] = [];
+  private readonly address: number;
+  private readonly report = { set: (k: string, m: string) => this.setProblem(k, m), clear: (k: string) => this.clearProblem(k) };
+  private bird: Bird | undefined;
+  private felix: Felix;
+  private programmed = false;
+  private phase: CalicoPhase = 'Stopped';
+  private message = 'not started';
+  private stopped = true;
+  private syncing = false;
+  private again = false;
+  private timers: TimerHandle[] = [];
+  private retry: TimerHandle | undefined;
+  private unsubscribers: Array<() => void> = [];
+  private idle: Promise<void> = Promise.resolve();
+  private mtuWaiters: Array<(mtu: number | undefined) => void> = [];
+
+  constructor(private readonly o: CalicoAgentOptions) {
+    this.nodeName = o.nodeName;
+    this.hub = LeaseHub.of(o.nodes);
+    this.events = new EventRecorder(o.client, o.clock, 'calico-node', o.nodeName);
+    const address = parseIpv4(o.host.eth0.address);
+    this.address = address.ok ? address.value : 0;
+    this.felix = new Felix({ nodeName: o.nodeName, host: o.host, ipam: o.ipam, config: o.config, report: this.report, log: (l) => this.log(l) });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.phase = 'Pending';
+    this.message = 'waiting for the Node informer';
+    this.o.nodes.start();
+    this.unsubscribers.push(this.hub.subscribe(() => this.kick()), this.o.ipam.onChange(() => this.kick()));
+    this.timers.push(this.o.clock.setInterval(() => this.kick(), this.o.resyncPeriodMs ?? 10_000));
+    void this.o.nodes.waitForSync().then(() => this.kick());
+  }
+
+  /** Stops BIRD (Cease to every peer) and felix. Routes and devices stay, as when calico-node exits. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    this.retry?.cancel();
+    for (const u of this.unsubscribers.splice(0)) u();
+    await this.idle;
+    const bird = this.bird;
+    this.bird = undefined;
+    this.programmed = false;
+    await bird?.stop();
+    this.phase = 'Stopped';
+    this.message = 'stopped';
+    for (const w of this.mtuWaiters.splice(0)) w(undefined);
+  }
+
+  /** The MTU for pods on this node (calico's: underlay − 20 ipip, − 50 vxlan, underlay bgp). */
+  get mtu(): number {
+    return this.felix.mtu;
+  }
+
+  /** Resolves with the pod MTU once the node is programmed (undefined if the agent stops first). */
+  podMtu(): Promise<number | undefined> {
+    if (this.programmed || this.stopped) return Promise.resolve(this.programmed ? this.mtu : undefined);
+    return new Promise((resolve) => this.mtuWaiters.push(resolve));
+  }
+
+  get tunnelAddress(): string | undefined {
+    const ip = this.felix.tunnelIp;
+    return ip === undefined ? undefined : formatIpv4(ip);
+  }
+
+  /** The node's BGP speaker (undefined until the first sync, and after stop). */
+  get speaker(): Bird | undefined {
+    return this.bird;
+  }
+
+  status(): CalicoAgentStatus {
+    const peers = this.bird?.status() ?? [];
+    return {
+      node: this.nodeName, mode: this.modeText(), phase: this.phase, message: this.message, mtu: this.mtu,
+      ...(this.tunnelAddress === undefined ? {} : { tunnelAddress: this.tunnelAddress }),
+      blocks: this.o.ipam.blocksOf(this.nodeName),
+      bgp: `${peers.filter((p) => p.state === 'up').length}/${peers.length}`, problems: this.problems.messages(),
+    };
+  }
+
+  /** The problems as one line ("calico ipip on w1: …"), or undefined when there are none. */
+  lastError(): string | undefined {
+    if (this.problems.size === 0) return undefined;
+    return `calico ${this.modeText()} on ${this.nodeName}: ${this.problems.messages().join('; ')}`;
+  }
+
+  /** `calicoctl node status` on this node. */
+  nodeStatus(): string {
+    return formatNodeStatus(this.bird?.running === true, this.peerStatus());
+  }
+
+  peerStatus(): PeerStatus[] {
+    return this.bird?.status() ?? [];
+  }
+
+  /** `birdc show route` on this node. */
+  birdRoutes(): string {
+    return formatBirdRoutes(this.bird?.routeLines() ?? []);
+  }
+
+  logs(): string[] {
+    return [...this.recent];
+  }
+
+  /** Runs a sync now (and once more if one is running); resolves when the agent is idle again. */
+  resync(): Promise<void> {
+    this.kick();
+    return this.idle;
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = true;
+    this.idle = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.sync();
+        } while (this.again && !this.stopped);
+      } finally {
+        this.syncing = false;
+      }
+    })();
+  }
+
+  private async sync(): Promise<void> {
+    if (!this.o.nodes.hasSynced()) return;
+    const node = this.hub.node(this.nodeName);
+    if (node === undefined) {
+      this.phase = 'Pending';
+      this.message = `node "${this.nodeName}" is not registered`;
+      return;
+    }
+    try {
+      this.felix.ensureTunnel();
+      // Listen before publishing the address: a peer that learns it may connect at once.
+      this.ensureBird();
+      const patch = calicoAnnotationPatch(node, this.felix.annotations());
+      if (patch !== undefined) await this.o.client.patch('nodes', undefined, this.nodeName, 'merge', patch);
+      if (this.stopped) return;
+      this.reconcile();
+      this.felix.ensureRules();
+      if (!this.programmed && this.bird !== undefined) this.markProgrammed();
+      await this.reportCondition();
+    } catch (err) {
+      this.log(`sync failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.scheduleRetry();
+    }
+    if (this.stopped) return;
+    if (!this.programmed) this.phase = 'Failed';
+    else this.phase = this.problems.size > 0 ? 'Degraded' : 'Running';
+    this.message = this.problems.size > 0 ? this.problems.messages().join('; ') : `${this.modeText()}, mtu ${this.mtu}, BGP ${this.status().bgp} up`;
+  }
+
+  private ensureBird(): void {
+    if (this.bird !== undefined) return;
+    const { host } = this.o;
+    const bird = new Bird(nodeBirdOptions({
+      nodeName: this.nodeName, ns: host.ns, address: host.eth0.address, prefixLength: host.eth0.prefixLength, uplink: host.eth0.dev.name,
+      config: this.o.config, clock: this.o.clock, ...(this.o.timing === undefined ? {} : { timing: this.o.timing }),
+      ...(this.o.bgpPort === undefined ? {} : { port: this.o.bgpPort }), report: this.report, log: (line) => this.log(line),
+    }));
+    try {
+      bird.start();
+      this.bird = bird;
+      this.clearProblem('bgp');
+    } catch (err) {
+      this.setProblem('bgp', `BIRD cannot listen on ${host.eth0.address}:179: ${err instanceof Error ? err.message : String(err)}`);
+      this.scheduleRetry();
+    }
+  }
+
+  /** Sessions, exports and kernel state from the datastore (Nodes, IPAM). */
+  private reconcile(): void {
+    const bird = this.bird;
+    if (bird === undefined) return;
+    const self = this.selfInfo();
+    const others: CalicoNodeInfo[] = [];
+    for (const n of this.hub.nodes()) {
+      const info = calicoNodeInfo(n);
+      if (info !== undefined && n.metadata.name !== this.nodeName) others.push(info);
+    }
+    bird.setPeers(desiredPeers(self, others, this.o.config, this.o.routers ?? []));
+    const borrowed = this.o.ipam.borrowedBy(this.nodeName).map((a) => `${a.ip}/32`);
+    bird.setExports(this.o.ipam.blocksOf(this.nodeName), borrowed);
+    bird.program();
+    this.felix.apply(self, others);
+  }
+
+  private selfInfo(): CalicoNodeInfo {
+    const { eth0 } = this.o.host;
+    return {
+      name: this.nodeName, address: this.address, addressText: eth0.address, prefixLength: eth0.prefixLength,
+      subnet: (this.address & prefixMask(eth0.prefixLength)) >>> 0, asNumber: undefined,
+      ipipTunnel: this.o.config.mode === 'ipip' ? this.felix.tunnelIp : undefined,
+      vxlanTunnel: this.o.config.mode === 'vxlan' ? this.felix.tunnelIp : undefined,
+      vxlanMac: undefined,
+    };
+  }
+
+  private markProgrammed(): void {
+    this.programmed = true;
+    this.log(`calico-node running: ${this.modeText()}, mtu ${this.mtu}${this.tunnelAddress === undefined ? '' : `, tunnel address ${this.tunnelAddress}`}`);
+    const node = this.hub.node(this.nodeName);
+    if (node !== undefined) this.events.normal(node, 'CalicoIsUp', `calico ${this.modeText()}: mtu ${this.mtu}`);
+    for (const w of this.mtuWaiters.splice(0)) w(this.mtu);
+  }
+
+  private async reportCondition(): Promise<void> {
+    const node = this.hub.node(this.nodeName);
+    if (node === undefined || this.stopped) return;
+    const patch = networkConditionPatch(node, this.problems.condition(this.programmed), this.o.clock.now());
+    if (patch !== undefined) await this.o.client.patch('nodes', undefined, this.nodeName, 'strategic', patch, 'status');
+  }
+
+  private setProblem(key: string, message: string): void {
+    if (!this.problems.set(key, message)) return;
+    this.log(message);
+    const node = this.hub.node(this.nodeName);
+    if (node !== undefined) this.events.warning(node, problemReason(key), message);
+    this.kick();
+  }
+
+  private clearProblem(key: string): void {
+    if (this.problems.clear(key)) this.kick();
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    this.retry?.cancel();
+    this.retry = this.o.clock.setTimeout(() => this.kick(), this.o.retryMs ?? 1000);
+  }
+
+  private modeText(): string {
+    const { mode, crossSubnet } = this.o.config;
+    return crossSubnet ? `${mode} CrossSubnet` : mode;
+  }
+
+  private log(line: string): void {
+    const text = `calico-node[${this.nodeName}]: ${line}`;
+    this.recent.push(text);
+    if (this.recent.length > MAX_LOG_LINES) this.recent.shift();
+    this.o.log?.(text);
+  }
+}
