@@ -1,0 +1,139 @@
+/**
+ * Keep-alive HTTP requests/s through a NodePort, measured by wrk (Debian package wrk): wrk → the node's
+ * real address 127.x.y.N:30080 → spliced into the emulation from the node's gateway → kube-proxy's DNAT
+ * on the node → flannel VXLAN when the endpoint is on another node → an emulated agnhost netexec pod
+ * (kemu TCP) and back. Baseline in the same run: wrk → HAProxy in TCP mode (Debian package haproxy)
+ * balancing round robin over three node:http servers in this process answering the same body — the
+ * same load and the same single-threaded server process, without the emulated network.
+ * Goal (issue #7): kemu ÷ HAProxy ≥ 0.5.
+ */
+import { execFile, spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster } from '../../src/lab/cluster.js';
+import { fromTopology } from '../../src/lab/from-topology.js';
+import { loadTopologyText } from '../../src/topology/load.js';
+import { RealClock } from '../../src/util/clock.js';
+import { randomNodeAddressBase } from '../support/kemu-process.js';
+import type { BenchResult } from './harness.js';
+
+const exec = promisify(execFile);
+const CONNECTIONS = 16;
+const SECONDS = 5;
+
+const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
+kind: Topology
+metadata: {name: wrk}
+spec:
+  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
+  timing: {speed: 10}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: netexec
+          image: registry.k8s.io/e2e-test-images/agnhost:2.47
+          args: [netexec, --http-port=8080]
+          ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http, nodePort: 30080}]
+`;
+
+async function wrk(url: string): Promise<{ rps: number; errors: number }> {
+  const { stdout } = await exec('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url], { maxBuffer: 1 << 20 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1];
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  return { rps, errors: Number(errors ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0) };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function haproxyBaseline(): Promise<{ rps: number; errors: number }> {
+  const servers = await Promise.all([0, 1, 2].map(async (i) => {
+    const s = http.createServer((_req, res) => res.end(`web-${i}`));
+    s.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    return s;
+  }));
+  const dir = await mkdtemp(join(tmpdir(), 'kemu-haproxy-'));
+  const port = await freePort();
+  const cfg = join(dir, 'haproxy.cfg');
+  await writeFile(cfg, [
+    'global', '  maxconn 4096', 'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
+    'frontend fe', `  bind 127.0.0.1:${port}`, '  default_backend be',
+    'backend be', '  balance roundrobin',
+    ...servers.map((s, i) => `  server s${i} 127.0.0.1:${(s.address() as AddressInfo).port}`),
+  ].join('\n') + '\n');
+  const proc = spawn('haproxy', ['-f', cfg, '-db'], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100; i++) { // until it listens
+      const ok = await new Promise<boolean>((r) => http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => { res.resume(); r(true); }).on('error', () => r(false)));
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return await wrk(`http://127.0.0.1:${port}/hostname`);
+  } finally {
+    proc.kill('SIGTERM');
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<BenchResult> {
+  for (const tool of ['wrk', 'haproxy']) {
+    await exec(tool, ['-v']).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install ${tool})`);
+    });
+  }
+  const loaded = loadTopologyText(TOPOLOGY, 'wrk.yaml');
+  if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
+  const cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+  await cluster.start();
+  let kemu: { rps: number; errors: number };
+  let base: { rps: number; errors: number };
+  try {
+    const w1 = (await cluster.status()).nodes.find((n) => n.name === 'w1')!;
+    await wrk(`http://${w1.address}:30080/hostname`); // warm-up (ARP, conntrack, JIT)
+    base = await haproxyBaseline();
+    kemu = await wrk(`http://${w1.address}:30080/hostname`);
+  } finally {
+    await cluster.stop();
+  }
+  const ratio = kemu.rps / base.rps;
+  return {
+    name: `wrk -c${CONNECTIONS} keep-alive GET through a NodePort on w1 (3 netexec pods on two nodes, flannel VXLAN, iptables)`,
+    ratioLabel: 'kemu NodePort requests/s ÷ HAProxy (TCP mode) to 3 local node:http servers',
+    ratio,
+    goal: '≥ 0.5',
+    pass: ratio >= 0.5,
+    details: { kemu_rps: Math.round(kemu.rps), haproxy_rps: Math.round(base.rps), kemu_errors: kemu.errors, haproxy_errors: base.errors },
+  };
+}
