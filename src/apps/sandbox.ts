@@ -79,7 +79,8 @@ class Sandbox implements WorkloadSandbox {
         normal: (reason, message) => o.normal?.(reason, message),
         log: (line) => {
           lines.push(line);
-          if (lines.length > maxLines) lines.splice(0, lines.length - maxLines);
+          // Trimmed in batches: a splice per line past the cap moves 1,000 entries per request.
+          if (lines.length >= 2 * maxLines) lines.splice(0, lines.length - maxLines);
           o.log?.(container.name, line);
         },
         podListening: () => this.listening(),
@@ -109,7 +110,9 @@ class Sandbox implements WorkloadSandbox {
   }
 
   logs(container: string): readonly string[] {
-    return this.logLines.get(container) ?? [];
+    const lines = this.logLines.get(container) ?? [];
+    const max = this.o.maxLogLines ?? 1000;
+    return lines.length > max ? lines.slice(lines.length - max) : lines;
   }
 
   stop(graceMs: number): Promise<{ killed: boolean }> {
