@@ -61,6 +61,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res('apps', 'v1', 'daemonsets', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
   res('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   res('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  // calico's BGPPeer (cluster-scoped): spec.peerIP, spec.asNumber, optional spec.node; calico-node agents watch it.
+  res('crd.projectcalico.org', 'v1', 'bgppeers', 'BGPPeer', false),
 ];
 
 const byPlural = new Map(RESOURCES.map((r) => [r.plural, r]));

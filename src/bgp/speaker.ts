@@ -31,6 +31,13 @@ export interface PeerConfig {
    * speaker's listenAddress. A router with one interface per rack talks to each rack from its own.
    */
   localAddress?: string;
+  /**
+   * NEXT_HOP given to every route learned from this peer. A peer behind an address translation
+   * (kemu's BGP edge: gobgpd at 127.0.0.1 appears as 198.51.100.1) announces a next hop that means
+   * nothing inside the emulation; an ALG-like rewrite to the address the speaker sees makes the
+   * routes usable, as if the peer were a router at that address.
+   */
+  importNextHop?: string;
 }
 
 export interface SpeakerConfig {
@@ -156,6 +163,7 @@ export class BgpSpeaker {
       },
       update: (u) => {
         for (const e of u.errors) this.log(`${peer.address}: ${e.action}: ${e.reason}`);
+        if (peer.importNextHop !== undefined && u.nlri.length > 0) u = { ...u, attributes: { ...u.attributes, nextHop: ipv4(peer.importNextHop) } };
         this.apply(this.rib.update(peer.address, u, treatAsWithdraw(u)));
       },
       routeRefresh: () => this.send(peer.address, { routes: [], out: new Map([[peer.address, this.rib.refresh(peer.address)]]) }),

@@ -13,6 +13,7 @@ export interface UpOptions {
   statusFile?: string;
   speed?: number;
   nodeAddressBase?: string;
+  bgpPort?: number;
   json?: boolean;
 }
 
@@ -23,7 +24,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
     for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     return 1;
   }
-  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase });
+  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase, bgpPort: opts.bgpPort });
   const cluster = new Cluster(config, new RealClock(), progress);
   const kubeconfig = resolve(opts.kubeconfig);
   let status: ClusterStatus | undefined;

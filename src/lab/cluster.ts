@@ -15,6 +15,7 @@ import { HostAgent } from './host-agent.js';
 import { InMemoryRuntime } from '../node/runtime.js';
 import { NodeProxy } from './node-proxy.js';
 import { NodePortEdge } from './edge/node-ports.js';
+import { BgpEdge, DEFAULT_BGP_EDGE_PORT } from './edge/bgp-edge.js';
 import { type ClusterCni, type NodeCni, createCniDaemons } from './cni.js';
 import { registerShowApi } from './show.js';
 import { NetworkedRuntime } from './networked-runtime.js';
@@ -37,7 +38,8 @@ export interface ClusterStatus {
   name: string;
   api: string;
   kubeconfig?: string;
-  nodes: { name: string; internalIP: string; address: string; role: string; ready: boolean; podCIDR: string | null }[];
+  /** bgp: the node's real BGP listener (calico), where gobgpd and other real daemons peer. */
+  nodes: { name: string; internalIP: string; address: string; role: string; ready: boolean; podCIDR: string | null; bgp?: { address: string; port: number } }[];
   /** Real listeners for NodePorts (on each node's address). */
   nodePorts: { node: string; address: string; port: number; protocol: 'TCP' | 'UDP' }[];
   /** The cluster DNS server's listener (UDP and TCP on the same port). */
@@ -79,6 +81,8 @@ export class Cluster {
   private cniRouters: ClusterCni['routers'] = [];
   /** Real NodePort listeners on the nodes' addresses of this machine. */
   edge: NodePortEdge | undefined;
+  /** Real BGP listeners on the nodes' addresses (calico only), spliced to NODE_IP:179. */
+  bgpEdge: BgpEdge | undefined;
   private started = false;
 
   constructor(
@@ -218,6 +222,10 @@ export class Cluster {
       onError: (err) => p?.warn(`node ports: ${err.message}`),
     });
     await this.edge.start();
+    if (this.config.topology.networking.cni.plugin === 'calico' && full) {
+      this.bgpEdge = new BgpEdge({ network: this.network, nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })), port: this.config.bgpPort ?? DEFAULT_BGP_EDGE_PORT, onError: (err) => p?.warn(`bgp edge: ${err.message}`) });
+      await this.bgpEdge.start();
+    }
     phase?.done(`nodes at ${this.config.nodes[0]?.realAddress ?? '-'}${this.config.nodes.length > 1 ? ` … ${this.config.nodes.at(-1)!.realAddress}` : ''}`);
 
     phase = p?.phase('Manifests');
@@ -241,6 +249,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await this.edge?.stop();
+    await this.bgpEdge?.stop();
     for (const h of this.hosts.values()) await h.powerOff();
     for (const r of this.cniRouters) await r.stop();
     await this.dns?.stop();
@@ -349,7 +358,8 @@ export class Cluster {
       nodes: this.config.nodes.map((n) => {
         const obj = nodes.items.find((o) => o.metadata.name === n.name);
         const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-        return { name: n.name, internalIP: n.address, address: n.realAddress, role: n.role, ready, podCIDR: obj?.spec.podCIDR ?? null };
+        const bgp = this.bgpEdge?.list().find((l) => l.node === n.name);
+        return { name: n.name, internalIP: n.address, address: n.realAddress, role: n.role, ready, podCIDR: obj?.spec.podCIDR ?? null, ...(bgp ? { bgp: { address: bgp.address, port: bgp.port } } : {}) };
       }),
       nodePorts: this.edge?.list() ?? [],
     };

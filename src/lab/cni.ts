@@ -14,6 +14,8 @@ import { BackendRegistry } from '../cni/registry.js';
 import { FlannelAgent, formatSubnetEnv, netConfigFromTopology, registerFlannelBackends } from '../cni/flannel/index.js';
 import { type CalicoAgent, type CalicoIpam, attachCalicoPod, calicoForTopology, detachCalicoPod, formatIpamShow } from '../cni/calico/index.js';
 import type { PodIpAllocator } from '../node/pods.js';
+import type { PeerStatus } from '../bgp/speaker.js';
+import type { BirdRouteLine } from '../cni/calico/views.js';
 import { ERR_POD_IPAM_EXHAUSTED } from '../node/pod-ipam.js';
 import type { Topology } from '../topology/types.js';
 import type { Clock } from '../util/clock.js';
@@ -33,6 +35,17 @@ export interface NodeCni extends NodeDaemon {
   lastError(): string | undefined;
   /** The agent's own view, for `kemu node show NODE cni`. */
   describe(): string;
+  /** The node's BGP speaker, for `kemu bgp NODE` (CNIs that speak BGP). */
+  bgp?(): NodeBgpView;
+}
+
+/** `kemu bgp NODE`: the speaker's sessions and routes, as text (calico's and BIRD's tools) and values. */
+export interface NodeBgpView {
+  node: string;
+  running: boolean;
+  peers: PeerStatus[];
+  routes: BirdRouteLine[];
+  text: string;
 }
 
 export class FlannelDaemon implements NodeCni {
@@ -115,6 +128,15 @@ export class CalicoDaemon implements NodeCni {
     return this.agent.lastError();
   }
 
+  bgp(): NodeBgpView {
+    const a = this.agent;
+    const text = [
+      `# calicoctl node status (${a.nodeName})`, a.nodeStatus().trimEnd(), '', '# birdc show protocols', a.birdProtocols().trimEnd(),
+      '', '# birdc show route', a.birdRoutes().trimEnd(),
+    ].join('\n');
+    return { node: a.nodeName, running: a.speaker?.running === true, peers: a.peerStatus(), routes: a.routeLines(), text: `${text}\n` };
+  }
+
   describe(): string {
     return `${this.agent.nodeStatus().trimEnd()}\n\n${this.agent.birdRoutes().trimEnd()}\n\n${formatIpamShow(this.cluster).trimEnd()}\n`;
   }
@@ -148,6 +170,7 @@ export function createCniDaemons(o: ClusterCniOptions): ClusterCni {
       topology: o.topology,
       client: o.client,
       nodes,
+      bgpPeers: o.factory.informer('bgppeers'),
       clock: o.clock,
       host: (name) => o.network.node(name),
       routerNs: (name) => o.network.routers.get(name)?.ns,

@@ -36,6 +36,8 @@ export interface ClusterConfig {
   loadBalancerPool?: string;
   nodes: ClusterNodeConfig[];
   manifests: ManifestRef[];
+  /** Real port of the nodes' BGP listeners (calico; 179 when unset, 0 = a free port per node). */
+  bgpPort?: number;
   /** Durations already divided by timing.speed, in milliseconds. */
   timing: ScaledTiming & { leaseDurationSeconds: number };
 }

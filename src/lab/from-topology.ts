@@ -14,6 +14,8 @@ export interface Overrides {
    * + i + 1, so 127.0.1.0 (the default) gives 127.0.1.1, 127.0.1.2, ... NodePorts listen there.
    */
   nodeAddressBase?: string;
+  /** Real BGP port on every node address (calico; default 179, 0 = a free one per node). */
+  bgpPort?: number;
 }
 
 export const DEFAULT_NODE_ADDRESS_BASE = '127.0.1.0';
@@ -54,6 +56,7 @@ export function fromTopology(loaded: LoadedTopology, overrides: Overrides = {}):
       taints: n.taints,
       ...(n.zone ? { zone: n.zone } : {}),
     })),
+    ...(overrides.bgpPort === undefined ? {} : { bgpPort: overrides.bgpPort }),
     manifests: loaded.manifests.map((m) => ({ object: m.object, origin: `${m.file}:${m.line}:${m.col}` })),
     timing: {
       ...timing,

@@ -38,8 +38,14 @@ export function registerShowApi(ext: ExtensionApi, net: LabNetwork, cniOf: (node
         if (daemon === undefined) return { text: `no CNI agent runs on ${node.name}\n` };
         return { text: daemon.describe() };
       }
+      case 'bgp': {
+        if (node === undefined) throw new ApiError('BadRequest', 'BGP is shown for nodes (node/NAME)');
+        const view = cniOf(node.name)?.bgp?.();
+        if (view === undefined) return { text: `no BGP speaker runs on ${node.name} (calico only)\n`, node: node.name, running: false, peers: [], routes: [] };
+        return view;
+      }
       default:
-        throw new ApiError('BadRequest', `unknown view "${b.view}" (routes, neigh, fdb, links, addr, iptables, cni)`);
+        throw new ApiError('BadRequest', `unknown view "${b.view}" (routes, neigh, fdb, links, addr, iptables, cni, bgp)`);
     }
   });
 }

@@ -17,7 +17,7 @@ describe('API server over HTTP', () => {
     it('lists core and group resources with short names and subresources', async () => {
       expect((await http(api.url, 'GET', '/api')).body.versions).to.deep.equal(['v1']);
       const groups = (await http(api.url, 'GET', '/apis')).body.groups.map((g: any) => g.name);
-      expect(groups).to.deep.equal(['apps', 'discovery.k8s.io', 'coordination.k8s.io']);
+      expect(groups).to.deep.equal(['apps', 'discovery.k8s.io', 'coordination.k8s.io', 'crd.projectcalico.org']);
       const core = (await http(api.url, 'GET', '/api/v1')).body.resources;
       const pods = core.find((r: any) => r.name === 'pods');
       expect(pods).to.include({ kind: 'Pod', namespaced: true, singularName: 'pod' });

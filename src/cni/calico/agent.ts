@@ -5,7 +5,8 @@
  *   - the tunnel (ipip: tunl0, vxlan: vxlan.calico) with its address from IPAM (handle
  *     ipip-tunnel-addr-NODE / vxlan-tunnel-addr-NODE: the first address of the node's first block);
  *   - the node's calico annotations (address/prefix, tunnel address, VTEP MAC);
- *   - BIRD: sessions from the other nodes' annotations and the topology's BGP routers, exports (own
+ *   - BIRD: sessions from the other nodes' annotations, the topology's BGP routers and the BGPPeer
+ *     resources (global, or this node's), exports (own
  *     blocks, borrowed /32s), kernel routes from the best paths (bird.ts);
  *   - felix: VXLAN neighbours, FDB and routes from the datastore (vxlan mode), cali-nat-outgoing;
  *   - NetworkUnavailable False (CalicoIsUp) once programmed; problems as Warning Events, True.
@@ -13,7 +14,7 @@
  */
 import type { ApiClient } from '../../api/client.js';
 import type { Informer } from '../../api/client/informer.js';
-import type { Node } from '../../api/types.js';
+import type { KubeObject, Node } from '../../api/types.js';
 import type { PeerStatus } from '../../bgp/speaker.js';
 import { EventRecorder } from '../../controllers/events.js';
 import type { Ruleset } from '../../dataplane/netfilter/index.js';
@@ -28,9 +29,9 @@ import type { BgpTimingInput } from './bgp-timing.js';
 import type { CalicoNetConfig } from './config.js';
 import { Felix } from './felix.js';
 import type { CalicoIpam } from './ipam.js';
-import { type RouterPeer, desiredPeers } from './peers.js';
+import { type RouterPeer, desiredPeers, parseBgpPeers } from './peers.js';
 import { CalicoProblems, problemReason } from './problems.js';
-import { formatBirdRoutes, formatNodeStatus } from './views.js';
+import { type BirdRouteLine, formatBirdProtocols, formatBirdRoutes, formatNodeStatus } from './views.js';
 
 /** What the agent needs of a host (LabNetwork's NodeNet has it). */
 export interface CalicoHost {
@@ -49,6 +50,8 @@ export interface CalicoAgentOptions {
   /** The cluster's one IPAM (shared by every node's agent and CNI plugin). */
   ipam: CalicoIpam;
   config: CalicoNetConfig;
+  /** The shared BGPPeer informer (crd.projectcalico.org/v1 bgppeers); none: no BGPPeer resources. */
+  bgpPeers?: Informer<KubeObject>;
   /** Routers speaking BGP on this node's subnet (routerPeersFor(topology, node)). */
   routers?: RouterPeer[];
   /** The topology's timing.bgp* (unscaled) and timing.speed. */
@@ -99,6 +102,8 @@ export class CalicoAgent {
   private unsubscribers: Array<() => void> = [];
   private idle: Promise<void> = Promise.resolve();
   private mtuWaiters: Array<(mtu: number | undefined) => void> = [];
+  private peerHandlers = false;
+  private invalidPeers = new Set<string>();
 
   constructor(private readonly o: CalicoAgentOptions) {
     this.nodeName = o.nodeName;
@@ -117,7 +122,14 @@ export class CalicoAgent {
     this.o.nodes.start();
     this.unsubscribers.push(this.hub.subscribe(() => this.kick()), this.o.ipam.onChange(() => this.kick()));
     this.timers.push(this.o.clock.setInterval(() => this.kick(), this.o.resyncPeriodMs ?? 10_000));
-    void this.o.nodes.waitForSync().then(() => this.kick());
+    const peers = this.o.bgpPeers;
+    if (peers !== undefined) {
+      peers.start();
+      // Informer handlers stay for the informer's life: add them once; kick() ignores them while stopped.
+      if (!this.peerHandlers) peers.addHandlers({ onAdd: () => this.kick(), onUpdate: () => this.kick(), onDelete: () => this.kick() });
+      this.peerHandlers = true;
+    }
+    void Promise.all([this.o.nodes.waitForSync(), peers?.waitForSync()]).then(() => this.kick());
   }
 
   /** Stops BIRD (Cease to every peer) and felix. Routes and devices stay, as when calico-node exits. */
@@ -184,6 +196,16 @@ export class CalicoAgent {
     return this.bird?.status() ?? [];
   }
 
+  /** `birdc show protocols` on this node. */
+  birdProtocols(): string {
+    return formatBirdProtocols(this.bird?.running === true, this.bird?.since ?? '', this.peerStatus());
+  }
+
+  /** The routes `birdc show route` lists, as values (own blocks and best learned routes). */
+  routeLines(): BirdRouteLine[] {
+    return this.bird?.routeLines() ?? [];
+  }
+
   /** `birdc show route` on this node. */
   birdRoutes(): string {
     return formatBirdRoutes(this.bird?.routeLines() ?? []);
@@ -219,7 +241,7 @@ export class CalicoAgent {
   }
 
   private async sync(): Promise<void> {
-    if (!this.o.nodes.hasSynced()) return;
+    if (!this.o.nodes.hasSynced() || this.o.bgpPeers?.hasSynced() === false) return;
     const node = this.hub.node(this.nodeName);
     if (node === undefined) {
       this.phase = 'Pending';
@@ -275,11 +297,20 @@ export class CalicoAgent {
       const info = calicoNodeInfo(n);
       if (info !== undefined && n.metadata.name !== this.nodeName) others.push(info);
     }
-    bird.setPeers(desiredPeers(self, others, this.o.config, this.o.routers ?? []));
+    bird.setPeers(desiredPeers(self, others, this.o.config, this.o.routers ?? [], this.bgpPeerResources()));
     const borrowed = this.o.ipam.borrowedBy(this.nodeName).map((a) => `${a.ip}/32`);
     bird.setExports(this.o.ipam.blocksOf(this.nodeName), borrowed);
     bird.program();
     this.felix.apply(self, others);
+  }
+
+  private bgpPeerResources(): ReturnType<typeof parseBgpPeers>['peers'] {
+    if (this.o.bgpPeers === undefined) return [];
+    const { peers, invalid } = parseBgpPeers(this.o.bgpPeers.list());
+    // Logged once each (the sync runs every resync period): a malformed BGPPeer is left out, not fatal.
+    for (const line of invalid) if (!this.invalidPeers.has(line)) this.log(`${line}; ignored`);
+    this.invalidPeers = new Set(invalid);
+    return peers;
   }
 
   private selfInfo(): CalicoNodeInfo {

@@ -62,18 +62,17 @@ export function nodeBirdOptions(i: NodeBirdInput): BirdOptions {
   const [poolText = '', poolLenText = '32'] = config.pool.split('/');
   const pool = parseIpv4(poolText);
   const poolLen = Number(poolLenText);
+  const inPool = (p: [number, number]): boolean => pool.ok && p[1] >= poolLen && ((p[0] & prefixMask(poolLen)) >>> 0) === pool.value;
   return {
     ns: i.ns, routerId: i.address, asn: config.asNumber, clock: i.clock, blackholes: config.mode !== 'vxlan',
     ...(config.routeReflectors.includes(i.nodeName) ? { clusterId: config.routeReflectorClusterId } : {}),
     ...(i.timing === undefined ? {} : { timing: i.timing }), ...(i.port === undefined ? {} : { port: i.port }),
     routes: {
       uplink: i.uplink, tunnel: config.mode === 'ipip' ? IPIP_DEVICE : undefined, crossSubnet: config.crossSubnet,
-      sameSubnet: (nh) => ((nh & mask) >>> 0) === subnet, resolve: (nh) => resolveNextHop(i.ns, nh),
+      sameSubnet: (nh) => ((nh & mask) >>> 0) === subnet, resolve: (nh) => resolveNextHop(i.ns, nh), inPool,
     },
     // vxlan: calico's kernel filter leaves the VXLAN pool to felix.
-    ...(config.mode === 'vxlan' && pool.ok
-      ? { skip: (p: [number, number]) => p[1] >= poolLen && ((p[0] & prefixMask(poolLen)) >>> 0) === pool.value }
-      : {}),
+    ...(config.mode === 'vxlan' && pool.ok ? { skip: inPool } : {}),
     report: i.report, log: i.log,
   };
 }
@@ -91,6 +90,7 @@ export class Bird {
   private adopted: Set<string>;
   private graceTimer: TimerHandle | undefined;
   private closed = false;
+  private programPending = false;
 
   constructor(private readonly o: BirdOptions) {
     const t = bgpTimers(o.clock, o.timing ?? {});
@@ -111,10 +111,15 @@ export class Bird {
             if (nh.ok) this.learned.set(c.prefix, nh.value);
           }
         }
-        this.program();
+        this.programSoon();
       },
       log: (line) => o.log(`bird: ${line}`),
     });
+  }
+
+  /** HH:MM:SS the speaker started (BIRD's protocols' `since`). */
+  get since(): string {
+    return new Date(this.startedAt).toISOString().slice(11, 19);
   }
 
   get running(): boolean {
@@ -159,6 +164,7 @@ export class Bird {
       if (this.peers.has(address)) continue;
       this.speaker.addPeer({
         address, asn: p.asn, port: this.o.port ?? BGP_PORT, passive: p.passive, type: p.type, routeReflectorClient: p.routeReflectorClient,
+        ...(p.importNextHop === undefined ? {} : { importNextHop: p.importNextHop }),
       });
       this.peers.set(address, p);
       this.o.log(`peer ${p.name} (${address}) added: ${p.type}${p.passive ? ', passive' : ''}${p.routeReflectorClient ? ', rr client' : ''}`);
@@ -185,6 +191,19 @@ export class Bird {
     this.exported = want;
     if (changes > 0) this.program();
     return changes;
+  }
+
+  /**
+   * Programs once for every UPDATE that arrived in this turn of the event loop: a node joining a
+   * 50-node mesh receives 49 UPDATEs back to back, and each full pass is O(routes).
+   */
+  private programSoon(): void {
+    if (this.programPending) return;
+    this.programPending = true;
+    this.o.clock.setTimeout(() => {
+      this.programPending = false;
+      this.program();
+    }, 0);
   }
 
   /** Re-applies the kernel routes (a resync repairs a route someone deleted). */

@@ -14,11 +14,13 @@ export {
 export { CalicoIpam, type IpamAllocation, type IpamBlockInfo, type IpamChange, type IpamOptions } from './ipam.js';
 export { CALI_NAT_OUTGOING, CALI_POSTROUTING, ensureCalicoNatRules } from './iptables.js';
 export { BIRD_PROTO, FELIX_PROTO, type RouteWant } from './kernel-routes.js';
-export { type PeerPolicy, type PeerWant, type RouterPeer, desiredPeers } from './peers.js';
+export {
+  type BgpPeerResource, OUTSIDE_CLIENT_NETWORK, type PeerPolicy, type PeerWant, type RouterPeer, desiredPeers, isOutsideClient, parseBgpPeers,
+} from './peers.js';
 export {
   type AttachOptions, CALICO_HOST_VETH_MAC, type CalicoPodHost, type CalicoPodNet, attachCalicoPod, calicoVethName, detachCalicoPod,
 } from './pod-network.js';
 export { CALICO_IS_UP } from './problems.js';
 export { CalicoRouterBgp, type RouterBgpOptions, type RouterBgpPeer, routerBgpPeers, routerPeersFor } from './router-bgp.js';
-export { type BirdRouteLine, formatBirdRoutes, formatBlockAffinities, formatIpamShow, formatNodeStatus, formatTable } from './views.js';
+export { type BirdRouteLine, formatBirdProtocols, formatBirdRoutes, formatBlockAffinities, formatIpamShow, formatNodeStatus, formatTable } from './views.js';
 export { type CalicoCluster, type CalicoClusterOptions, calicoForTopology } from './setup.js';

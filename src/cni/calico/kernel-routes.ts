@@ -54,6 +54,12 @@ export interface BirdRouteContext {
   uplink: string;
   /** tunl0 in ipip mode; undefined in bgp mode. */
   tunnel: string | undefined;
+  /**
+   * Whether the prefix lies in the IP pool. calico's kernel filter sets krt_tunnel only for pool
+   * routes: a prefix learned from an outside peer (a BGPPeer) is routed plainly, even in ipip mode.
+   * Undefined: every prefix is a pool's.
+   */
+  inPool?(prefix: [number, number]): boolean;
   /** CrossSubnet: no tunnel toward next hops on this node's subnet. */
   crossSubnet: boolean;
   /** Whether NH is on this node's own subnet (calico compares with the node's IPv4Address prefix). */
@@ -65,7 +71,7 @@ export interface BirdRouteContext {
 /** The kernel route for a learned prefix; undefined when its next hop cannot be resolved. */
 export function birdRoute(prefix: [number, number], nextHop: number, ctx: BirdRouteContext): RouteWant | undefined {
   const base = { dst: prefix[0], prefixLength: prefix[1], type: 'unicast' as const, proto: BIRD_PROTO };
-  if (ctx.tunnel !== undefined && !(ctx.crossSubnet && ctx.sameSubnet(nextHop))) {
+  if (ctx.tunnel !== undefined && ctx.inPool?.(prefix) !== false && !(ctx.crossSubnet && ctx.sameSubnet(nextHop))) {
     return { ...base, via: nextHop, dev: ctx.tunnel, onlink: true };
   }
   const hop = ctx.resolve(nextHop);

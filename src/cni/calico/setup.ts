@@ -7,7 +7,7 @@
  */
 import type { ApiClient } from '../../api/client.js';
 import type { Informer } from '../../api/client/informer.js';
-import type { Node } from '../../api/types.js';
+import type { KubeObject, Node } from '../../api/types.js';
 import type { NetNamespace } from '../../dataplane/stack/index.js';
 import type { Topology } from '../../topology/types.js';
 import type { Clock } from '../../util/clock.js';
@@ -22,6 +22,8 @@ export interface CalicoClusterOptions {
   client: ApiClient;
   /** The shared Node informer. */
   nodes: Informer<Node>;
+  /** The shared BGPPeer informer (crd.projectcalico.org/v1 bgppeers), if BGPPeer resources are served. */
+  bgpPeers?: Informer<KubeObject>;
   clock: Clock;
   /** A node's host side (LabNetwork's NodeNet fits). */
   host(name: string): CalicoHost;
@@ -49,7 +51,7 @@ export function calicoForTopology(o: CalicoClusterOptions): CalicoCluster {
   for (const n of o.topology.nodes) {
     agents.set(n.name, new CalicoAgent({
       nodeName: n.name, host: o.host(n.name), client: o.client, nodes: o.nodes, clock: o.clock, ipam, config, timing,
-      routers: routerPeersFor(o.topology, n.name), resyncPeriodMs: 10_000 / speed, retryMs: 5_000 / speed,
+      routers: routerPeersFor(o.topology, n.name), ...(o.bgpPeers ? { bgpPeers: o.bgpPeers } : {}), resyncPeriodMs: 10_000 / speed, retryMs: 5_000 / speed,
       ...(o.log ? { log: o.log } : {}),
     }));
   }

@@ -32,6 +32,23 @@ export function formatNodeStatus(running: boolean, peers: PeerStatus[]): string 
   return `${lines.join('\n')}\n`;
 }
 
+/** `birdc show protocols`: BIRD 1.6's table, the fixed protocols calico's bird.cfg has, then one BGP row per peer. */
+export function formatBirdProtocols(running: boolean, since: string, peers: PeerStatus[]): string {
+  if (!running) return 'Unable to connect to server control socket (/var/run/calico/bird.ctl): No such file or directory\n';
+  const rows: string[][] = [
+    ['static1', 'Static', 'master', 'up', since, ''],
+    ['kernel1', 'Kernel', 'master', 'up', since, ''],
+    ['device1', 'Device', 'master', 'up', since, ''],
+    ['direct1', 'Direct', 'master', 'up', since, ''],
+    ...[...peers].sort((a, b) => a.peerAddress.localeCompare(b.peerAddress, 'en', { numeric: true }))
+      .map((p) => [p.name, 'BGP', 'master', p.state, p.since, p.info]),
+  ];
+  const headers = ['name', 'proto', 'table', 'state', 'since', 'info'];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join(' ').trimEnd();
+  return `${['BIRD v0.3.3+birdv1.6.8 ready.', line(headers), ...rows.map(line)].join('\n')}\n`;
+}
+
 export interface BirdRouteLine {
   prefix: string;
   /** undefined: a blackhole (BIRD's static route for an own block). */

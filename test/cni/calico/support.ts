@@ -6,7 +6,7 @@
  */
 import { InformerFactory } from '../../../src/api/client/factory.js';
 import type { Informer } from '../../../src/api/client/informer.js';
-import type { Event, Node } from '../../../src/api/types.js';
+import type { Event, KubeObject, Node } from '../../../src/api/types.js';
 import {
   CalicoAgent, CalicoIpam, type CalicoNetConfig, type CalicoPodNet, CalicoRouterBgp, DEFAULT_RR_CLUSTER_ID, attachCalicoPod,
   detachCalicoPod, routerBgpPeers, routerPeersFor,
@@ -65,6 +65,8 @@ export interface CalicoLab {
   api: TestApi;
   net: LabNetwork;
   nodes: Informer<Node>;
+  /** The shared BGPPeer informer every agent watches. */
+  bgpPeers: Informer<KubeObject>;
   ipam: CalicoIpam;
   config: CalicoNetConfig;
   agents: Map<string, CalicoAgent>;
@@ -95,6 +97,7 @@ export async function calicoLab(
   const factory = new InformerFactory(api.client, clock);
   const nodes = factory.informer<Node>('nodes');
   nodes.start();
+  const bgpPeers = factory.informer<KubeObject>('bgppeers');
   const net = LabNetwork.fromTopology(topo, { clock, kind: opts.kind ?? 'memory' });
   await net.start();
   const ipam = new CalicoIpam({ pool: config.pool, blockSize: config.blockSize });
@@ -110,7 +113,7 @@ export async function calicoLab(
     routers.set(r.name, router);
   }
   const lab: CalicoLab = {
-    api, net, nodes, ipam, config, agents, routers, pods,
+    api, net, nodes, bgpPeers, ipam, config, agents, routers, pods,
     async addNode(name) {
       const t = topo.nodes.find((n) => n.name === name)!;
       await api.client.create('nodes', buildNode({ name, role: t.role, internalIP: t.address, labels: {}, taints: [] }, clock.now()));
@@ -119,7 +122,7 @@ export async function calicoLab(
     startAgent(name) {
       const host = net.node(name);
       const agent = new CalicoAgent({
-        nodeName: name, client: api.client, nodes, clock, ipam, config, timing, routers: routerPeersFor(topo, name), retryMs: 50,
+        nodeName: name, client: api.client, nodes, bgpPeers, clock, ipam, config, timing, routers: routerPeersFor(topo, name), retryMs: 50,
         host: { ns: host.ns, eth0: { dev: host.eth0.dev, address: host.eth0.address, prefixLength: host.eth0.prefixLength }, netfilter: host.netfilter },
       });
       agents.set(name, agent);
