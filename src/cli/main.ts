@@ -10,6 +10,9 @@ import { SHOW_VIEWS, nodeShowCommand } from './node-show.js';
 import { registerPortForwardCommand } from './port-forward.js';
 import { registerTraceCommand } from './trace.js';
 import { registerCaptureCommand } from './capture.js';
+import { runCommand } from './run.js';
+import { compareCommand } from './compare.js';
+import { bgpCommand } from './bgp.js';
 
 export async function run(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -34,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('--status-file <path>', 'write cluster status as JSON here once ready')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
     .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
+    .option('--bgp-port <port>', 'calico: real BGP port on every node address, for gobgpd & co (0 = a free port each; default 179)', parsePort)
     .option('--json', 'log JSON lines on stderr instead of a progress display')
     .addHelpText(
       'after',
@@ -89,6 +93,48 @@ export async function run(argv: string[]): Promise<number> {
       '\nExamples:\n  kemu node show demo-worker routes\n  kemu node show demo-worker fdb\n  kemu node show router/tor routes')
     .action(async (name: string, what: string, opts: { kubeconfig: string }) => {
       exitCode = await nodeShowCommand(name, what, opts);
+    });
+
+  program
+    .command('bgp')
+    .description('a calico node\'s BGP speaker: peers and states (calicoctl node status, birdc show protocols) and routes')
+    .argument('<node>', 'node name, as in `kubectl get nodes`')
+    .option('--kubeconfig <path>', 'kubeconfig written by `kemu up`', DEFAULT_KUBECONFIG)
+    .option('--json', 'print peers and routes as JSON')
+    .addHelpText('after', '\nExit code 1 when no speaker runs on the node.\n\nExamples:\n  kemu bgp demo-worker\n  kemu bgp demo-worker --json | jq .peers')
+    .action(async (name: string, opts: { kubeconfig: string; json?: boolean }) => {
+      exitCode = await bgpCommand(name, opts);
+    });
+
+  program
+    .command('run')
+    .description('bring a topology up, run its scenario (spec.scenario) with progress, print results, tear down; exit 1 if an assert failed')
+    .argument('<file>', 'topology file with a scenario')
+    .option('--mode <mode>', 'run in this CNI mode instead of the file\'s (flannel-udp, flannel-vxlan, flannel-host-gw, calico-bgp, calico-ipip, calico-vxlan, calico-cross-subnet)')
+    .option('--proxy-mode <mode>', 'kube-proxy mode instead of the file\'s (iptables, ipvs, userspace)')
+    .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
+    .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
+    .option('--verbose', 'show the cluster\'s start-up phases too')
+    .option('--json', 'print the results as JSON on stdout (progress as JSON lines on stderr)')
+    .addHelpText('after', '\nExamples:\n  kemu run topologies/compare-two-racks.yaml\n  kemu run topologies/compare-two-racks.yaml --mode flannel-host-gw --json')
+    .action(async (file: string, opts) => {
+      exitCode = await runCommand(file, opts);
+    });
+
+  program
+    .command('compare')
+    .description('run a topology\'s scenario once per CNI (and proxy) mode and compare what each costs and where each breaks')
+    .argument('<file>', 'topology file with a scenario')
+    .option('--modes <list>', 'comma-separated CNI modes (default: the seven flannel and calico modes)')
+    .option('--proxy-modes <list>', 'comma-separated kube-proxy modes to cross with the CNI modes (iptables, ipvs, userspace)')
+    .option('--html <file>', 'also write a self-contained HTML report with charts')
+    .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
+    .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
+    .option('--json', 'print the report as JSON on stdout')
+    .addHelpText('after', '\nExample:\n  kemu compare topologies/compare-two-racks.yaml --html report.html\n' +
+      '  kemu compare topologies/compare-two-racks.yaml --modes flannel-vxlan,flannel-host-gw --proxy-modes iptables,ipvs')
+    .action(async (file: string, opts) => {
+      exitCode = await compareCommand(file, opts);
     });
 
   // Packet plane: kemu ping / trace / capture (src/cli/{ping,trace,capture}.ts).

@@ -260,8 +260,11 @@ export class Cluster {
 
   /** Powers a simulated host off: its kubelet stops renewing its Lease and reporting status. */
   async stopNode(name: string): Promise<{ node: string; state: 'stopped' }> {
-    await this.hostOf(name).powerOff();
+    const host = this.hostOf(name);
+    // A power cut: the wire goes dead first, so peers learn of it the hard way (BGP hold timer,
+    // TCP retransmissions), not from a clean NOTIFICATION or FIN sent on the way down.
     this.network.setNodeLinkDown(name, true);
+    await host.powerOff();
     return { node: name, state: 'stopped' };
   }
 

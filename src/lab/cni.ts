@@ -177,7 +177,7 @@ export function createCniDaemons(o: ClusterCniOptions): ClusterCni {
       speed: o.speed,
       log: (line) => (errorish(line) ? o.log(`calico: ${line}`) : undefined),
     });
-    for (const [name, agent] of calico.agents) daemons.set(name, new CalicoDaemon(agent, calico.ipam, name, o.clock));
+    for (const [name, agent] of calico.agents) daemons.set(name, new CalicoDaemon(agent, calico.ipam, name, o.network.clock));
     return { daemons, routers: [...calico.routers.values()] };
   }
   const registry = registerFlannelBackends(new BackendRegistry());

@@ -18,6 +18,7 @@ import { validateNetworking } from './validate-networking.js';
 import { assignAddresses, validateNodes } from './validate-nodes.js';
 import { validateTiming } from './validate-timing.js';
 import { validateUnderlay } from './validate-underlay.js';
+import { finalizeScenario, validateScenario } from './validate-scenario.js';
 import { SchemaWalker } from './walk.js';
 import { deref, describeNode, pairOf, parseYaml, posAt, startOf } from './yaml-ast.js';
 
@@ -77,7 +78,7 @@ export function loadTopologyText(text: string, fileName: string): LoadResult {
   const topoRoot = topologyDoc?.contents as Node | undefined;
   const fallback = topoRoot ? at(startOf(topoRoot) ?? 0) : { line: 1, col: 1 };
   const r = new Reporter(fileName, lines, fallback);
-  const draft = walkTopology(topologyDoc, r);
+  const { draft, scenario } = walkTopology(topologyDoc, r);
   if (!topologyBroken) {
     applyDefaults(draft, r);
     validateNetworking(draft, r);
@@ -85,6 +86,7 @@ export function loadTopologyText(text: string, fileName: string): LoadResult {
     validateNodes(draft, r);
     validateTiming(draft, r);
     assignAddresses(draft, r);
+    validateScenario(scenario, scenarioRefs(draft), r);
   }
   const nodeNames = new Set((draft.nodes ?? []).flatMap((n) => (n?.name ? [n.name] : [])));
   // Without a trustworthy service CIDR, ClusterIPs are not range-checked.
@@ -93,11 +95,21 @@ export function loadTopologyText(text: string, fileName: string): LoadResult {
 
   const all = sortDiagnostics([...syntax, ...misc, ...r.diagnostics]);
   if (all.length) return { ok: false, diagnostics: all };
-  return { ok: true, value: { file: fileName, topology: finalize(draft), manifests: loaded } };
+  const value: LoadedTopology = { file: fileName, topology: finalize(draft), manifests: loaded };
+  if (scenario !== undefined) value.scenario = finalizeScenario(scenario, (path) => r.pos(path));
+  return { ok: true, value };
 }
 
-/** The Topology document through the schema, hoisted to the Topology's shape ({name, ...spec}). */
-function walkTopology(doc: Document | undefined, r: Reporter): Draft {
+function scenarioRefs(t: Draft): { nodes: string[]; subnets: string[]; routers: string[] } {
+  const names = <T extends { name?: string } | undefined>(xs: T[] | undefined) => (xs ?? []).flatMap((x) => (x?.name ? [x.name] : []));
+  return { nodes: names(t.nodes), subnets: names(t.underlay?.subnets), routers: names(t.underlay?.routers) };
+}
+
+/**
+ * The Topology document through the schema, hoisted to the Topology's shape ({name, ...spec}); the
+ * scenario (spec.scenario) is kept apart: it is what to do with the cluster, not the cluster.
+ */
+function walkTopology(doc: Document | undefined, r: Reporter): { draft: Draft; scenario: unknown[] | undefined } {
   const w = new SchemaWalker(doc ?? ({} as Document), r);
   const root = doc?.contents as Node | undefined;
   let raw: Record<string, unknown>;
@@ -116,5 +128,6 @@ function walkTopology(doc: Document | undefined, r: Reporter): Draft {
     };
   }
   const meta = (raw.metadata ?? {}) as { name?: string };
-  return { name: meta.name, ...((raw.spec ?? {}) as object) } as Draft;
+  const { scenario, ...spec } = (raw.spec ?? {}) as { scenario?: unknown[] };
+  return { draft: { name: meta.name, ...spec } as Draft, scenario };
 }

@@ -4,7 +4,9 @@
  * fill static defaults; a test checks that docs/topology-format.md mentions every field here.
  * Defaults that depend on other fields (`defaultDoc` only) are filled in defaults.ts.
  */
-export type Format = 'duration' | 'rate' | 'percent' | 'cidr' | 'ipv4' | 'hostport' | 'dns-label' | 'dns-subdomain';
+import { SCENARIO_FIELD } from './scenario-schema.js';
+
+export type Format = 'duration' | 'rate' | 'percent' | 'cidr' | 'ipv4' | 'hostport' | 'dns-label' | 'dns-subdomain' | 'bytes';
 
 interface Common {
   doc: string;
@@ -56,7 +58,8 @@ export interface MapField extends Common {
 export interface VariantField extends Common {
   type: 'variant';
   discriminator: string;
-  default: string;
+  /** Absent: the discriminator is required (a scenario step must say which step it is). */
+  default?: string;
   enumNoun: string;
   variants: Record<string, ObjectField>;
 }
@@ -182,6 +185,7 @@ export const TOPOLOGY_SCHEMA: ObjectField = obj('A kemu topology document.', {
       bgpConnectRetryTime: dur('3s', 'BGP connect retry interval.'),
       conntrackUDPTimeout: dur('30s', 'Conntrack timeout of UDP flows.'),
     }),
+    scenario: SCENARIO_FIELD,
   }),
 });
 

@@ -5,6 +5,7 @@
  * The file format is documented in docs/topology-format.md.
  */
 import type { KubeObject, Taint } from '../api/types.js';
+import type { ScenarioStep } from './scenario-types.js';
 
 /** Milliseconds; may be fractional. */
 export type Millis = number;
@@ -153,4 +154,6 @@ export interface LoadedTopology {
   topology: Topology;
   /** In file order; namespaced objects without a namespace get "default". */
   manifests: Manifest[];
+  /** spec.scenario, when the file has one (absent otherwise): what `kemu run` and `kemu compare` do. */
+  scenario?: ScenarioStep[];
 }

@@ -10,6 +10,7 @@ import { isDNS1123Label, isDNS1123Subdomain } from '../api/validation/names.js';
 import { parseDuration, parsePercent, parseRate } from './duration.js';
 import type { Parsed } from './duration.js';
 import { parseCidr, parseIPv4 } from './ipv4.js';
+import { parseByteSize } from './size.js';
 import type { Reporter } from './reporter.js';
 import type { Field, Format, ObjectField } from './schema.js';
 import { deref, describeNode, keyText } from './yaml-ast.js';
@@ -28,6 +29,8 @@ function formatValue(format: Format, raw: unknown): Parsed<unknown> {
       return parseRate(raw);
     case 'percent':
       return parsePercent(raw);
+    case 'bytes':
+      return parseByteSize(raw);
     case 'cidr': {
       const r = parseCidr(s);
       return r.ok ? { ok: true, value: s.trim() } : r;
@@ -118,7 +121,7 @@ export class SchemaWalker {
       case 'object':
         return field.optional ? null : this.object(field, [], path);
       case 'variant':
-        return { [field.discriminator]: field.default, ...this.object(field.variants[field.default]!, [], path) };
+        return field.default === undefined ? undefined : { [field.discriminator]: field.default, ...this.object(field.variants[field.default]!, [], path) };
       case 'list':
         return field.defaultEmpty ? [] : undefined;
       case 'map':
@@ -156,6 +159,12 @@ export class SchemaWalker {
   private variant(field: Extract<Field, { type: 'variant' }>, pairs: Pair<Node, Node | null>[], path: string): unknown {
     const disc = pairs.find((p) => keyText(p) === field.discriminator);
     const dv = disc && isScalar(disc.value) && disc.value.value !== null ? disc.value.value : field.default;
+    if (dv === undefined) {
+      // No default: the discriminator must be written (a scenario step says which step it is).
+      this.r.error(path, 'REQUIRED', `${path}: missing required field "${field.discriminator}" (one of: ${Object.keys(field.variants).join(', ')})`);
+      this.r.markInvalid(path);
+      return undefined;
+    }
     const chosen = typeof dv === 'string' && Object.hasOwn(field.variants, dv) ? field.variants[dv] : undefined;
     if (!chosen) {
       const dp = `${path}.${field.discriminator}`;
@@ -171,7 +180,7 @@ export class SchemaWalker {
   private scalar(field: Field, v: unknown, path: string): unknown {
     if (field.type === 'string') {
       // Unit-bearing formats take numbers too, so the parser can say which unit is missing.
-      const unitFormat = field.format === 'duration' || field.format === 'rate' || field.format === 'percent';
+      const unitFormat = field.format === 'duration' || field.format === 'rate' || field.format === 'percent' || field.format === 'bytes';
       if (typeof v !== 'string' && !(unitFormat && typeof v === 'number')) return this.wrongScalar(field, v, path);
       if (field.enum && !field.enum.includes(v as string)) {
         this.r.error(path, 'BAD_VALUE', `${path}: unknown ${field.enumNoun} ${JSON.stringify(v)} (supported: ${field.enum.join(', ')})`);

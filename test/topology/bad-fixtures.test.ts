@@ -204,7 +204,7 @@ const rows: Row[] = [
     file: 'manifest-unknown-kind.yaml',
     codes: ['UNSUPPORTED_KIND', 'UNSUPPORTED_KIND'],
     want: [
-      'manifest-unknown-kind.yaml:2:7: unsupported kind "Ingress" (apiVersion networking.k8s.io/v1); kemu supports ConfigMap (v1), DaemonSet (apps/v1), Deployment (apps/v1), Endpoints (v1), EndpointSlice (discovery.k8s.io/v1), Event (v1), Lease (coordination.k8s.io/v1), Namespace (v1), Node (v1), Pod (v1), ReplicaSet (apps/v1), Service (v1), StatefulSet (apps/v1)',
+      'manifest-unknown-kind.yaml:2:7: unsupported kind "Ingress" (apiVersion networking.k8s.io/v1); kemu supports BGPPeer (crd.projectcalico.org/v1), ConfigMap (v1), DaemonSet (apps/v1), Deployment (apps/v1), Endpoints (v1), EndpointSlice (discovery.k8s.io/v1), Event (v1), Lease (coordination.k8s.io/v1), Namespace (v1), Node (v1), Pod (v1), ReplicaSet (apps/v1), Service (v1), StatefulSet (apps/v1)',
       'manifest-unknown-kind.yaml:5:13: kind Deployment is served as apiVersion apps/v1, not extensions/v1beta1',
     ],
   },

@@ -29,6 +29,7 @@ describe('topologies/', () => {
       'calico-ipip.yaml': 'calico/ipip',
       'calico-route-reflector.yaml': 'calico/bgp',
       'calico-vxlan.yaml': 'calico/vxlan',
+      'compare-two-racks.yaml': 'flannel/vxlan',
       'demo.yaml': 'flannel/vxlan',
       'flannel-host-gw-two-racks.yaml': 'flannel/host-gw',
       'flannel-host-gw.yaml': 'flannel/host-gw',

@@ -1,0 +1,53 @@
+/**
+ * `kemu run FILE [--mode M] [--proxy-mode P]`: bring the topology up in this process, run its
+ * scenario with a progress display on stderr, print the results (a table, or JSON with --json),
+ * tear everything down. Exit 0 when every assert passed and every step could run, 1 otherwise
+ * (also for an invalid file, with FILE:LINE:COL diagnostics).
+ */
+import { renderJson } from '../report/json.js';
+import { createRunProgress } from '../report/progress.js';
+import { renderRunTable } from '../report/table.js';
+import { type CniMode, parseModes, parseProxyModes } from '../scenario/modes.js';
+import { runSucceeded, runTopology } from '../scenario/run.js';
+import { formatDiagnostic, loadTopologyFile } from '../topology/load.js';
+import { createProgress, defaultProgressMode } from '../util/progress.js';
+
+export interface RunCommandOptions {
+  mode?: string;
+  proxyMode?: string;
+  json?: boolean;
+  speed?: number;
+  nodeAddressBase?: string;
+  /** Show the cluster's own start-up phases (default: only its warnings). */
+  verbose?: boolean;
+}
+
+export async function runCommand(file: string, opts: RunCommandOptions, stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+  let mode: CniMode | undefined;
+  let proxyMode;
+  try {
+    mode = opts.mode === undefined ? undefined : parseModes(opts.mode)[0];
+    proxyMode = opts.proxyMode === undefined ? undefined : parseProxyModes(opts.proxyMode)[0];
+  } catch (err) {
+    stderr.write(`kemu run: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const loaded = await loadTopologyFile(file);
+  if (!loaded.ok) {
+    for (const d of loaded.diagnostics) stderr.write(formatDiagnostic(d) + '\n');
+    return 1;
+  }
+  const display = defaultProgressMode(Boolean(opts.json), stderr as NodeJS.WriteStream);
+  const steps = loaded.value.scenario?.length ?? 2;
+  const progress = createRunProgress(mode ?? loaded.value.topology.name, steps, display, stderr);
+  const clusterProgress = createProgress(opts.verbose ? display : display === 'json' ? 'json' : 'silent', stderr);
+  progress.starting('starting the cluster');
+  const result = await runTopology(loaded.value, {
+    ...(mode ? { mode } : {}), ...(proxyMode ? { proxyMode } : {}), speed: opts.speed, nodeAddressBase: opts.nodeAddressBase,
+    clusterProgress, hooks: progress.hooks,
+  });
+  progress.finish(result);
+  if (!opts.json) for (const w of result.warnings) stderr.write(`warning: ${w}\n`);
+  stdout.write(opts.json ? renderJson(result) : renderRunTable(result));
+  return runSucceeded(result) ? 0 : 1;
+}
