@@ -89,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
     .addHelpText('after', '\nViews:\n' +
       '  routes    ip route                links   ip -d link     addr      ip addr\n' +
       '  neigh     ip neigh                fdb     bridge fdb     iptables  iptables-save -t nat\n' +
+      '  ipvs      ipvsadm -Ln (kube-proxy in ipvs mode)\n' +
       '  cni       the CNI agent: subnet.env and status\n' +
       '\nExamples:\n  kemu node show demo-worker routes\n  kemu node show demo-worker fdb\n  kemu node show router/tor routes')
     .action(async (name: string, what: string, opts: { kubeconfig: string }) => {

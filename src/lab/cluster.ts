@@ -13,7 +13,7 @@ import { KemuError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
 import { HostAgent } from './host-agent.js';
 import { InMemoryRuntime } from '../node/runtime.js';
-import { NodeProxy } from './node-proxy.js';
+import { NodeProxy, type ProxyMode } from './node-proxy.js';
 import { NodePortEdge } from './edge/node-ports.js';
 import { BgpEdge, DEFAULT_BGP_EDGE_PORT } from './edge/bgp-edge.js';
 import { type ClusterCni, type NodeCni, createCniDaemons } from './cni.js';
@@ -118,7 +118,7 @@ export class Cluster {
       const conf = podResolvConf({ metadata: { namespace: podNamespace }, spec: { containers: [] } } as unknown as Pod, { clusterDNS: this.clusterDNS, clusterDomain: this.config.dnsDomain });
       return resolveInNamespace(ns, conf, host);
     }); // POST /ping, /trace, /capture, /curl
-    registerShowApi(this.extensions, this.network, (node) => this.cni.get(node)); // POST /show
+    registerShowApi(this.extensions, this.network, (node) => this.cni.get(node), (node) => this.proxyOf(node)); // POST /show
     this.controlPlane = new ControlPlane(this.client, clock, config, (component, err) =>
       this.progress?.warn(`${component}: ${err.message}`),
     );
@@ -161,9 +161,6 @@ export class Cluster {
 
     phase = p?.phase('Nodes');
     const full = this.opts.dataPlane !== 'control-plane';
-    if (full && this.config.kubeProxyMode !== 'iptables') {
-      p?.warn(`kube-proxy mode ${this.config.kubeProxyMode} is not built yet; nodes run kube-proxy in iptables mode`);
-    }
     const cni: ClusterCni = !full ? { daemons: new Map(), routers: [] } : createCniDaemons({
       topology: this.config.topology,
       network: this.network,
@@ -282,6 +279,8 @@ export class Cluster {
       nodeName: name,
       nodeIP: address,
       clusterCIDR: this.config.podSubnet,
+      mode: this.config.kubeProxyMode as ProxyMode,
+      ns: node.ns,
       netfilter: node.netfilter,
       factory: this.controlPlane.factory,
       clock: this.clock,

@@ -1,13 +1,17 @@
 /**
- * kube-proxy on one simulated host: an IptablesProxier fed by the cluster's shared Service and
- * EndpointSlice informers, loading its rules into the host's own Netfilter (the packet plane runs
- * them on every packet that crosses the host). Started when the host powers on, stopped when it
- * powers off; a new start begins with a full sync (every chain rewritten), as a booting kube-proxy
- * does, so rules that went stale while the host was off are replaced.
+ * kube-proxy on one simulated host, in the topology's mode: iptables (IptablesProxier: rules in the
+ * host's Netfilter), ipvs (IpvsProxier: virtual servers, kube-ipvs0, IPVS hooks, ipsets) or
+ * userspace (UserspaceProxier: a proxy socket per service port, portal rules). All three are fed by
+ * the cluster's shared Service and EndpointSlice informers. In ipvs mode a health-check server on
+ * the host answers healthCheckNodePorts (externalTrafficPolicy: Local). Started when the host powers
+ * on, stopped when it powers off; a new start begins with a full sync, as a booting kube-proxy does.
  */
 import type { InformerFactory } from '../api/client/factory.js';
 import { type Netfilter, save } from '../dataplane/netfilter/index.js';
-import { IptablesProxier, type ProxyConfigHandle, runProxyConfig } from '../proxy/index.js';
+import type { NetNamespace } from '../dataplane/stack/index.js';
+import {
+  IpvsProxier, IptablesProxier, type Provider, type ProxyConfigHandle, ServiceHealthServer, UserspaceProxier, ipvsadmList, runProxyConfig,
+} from '../proxy/index.js';
 import type { Clock } from '../util/clock.js';
 
 export type ProxyMode = 'iptables' | 'ipvs' | 'userspace';
@@ -18,6 +22,9 @@ export interface NodeProxyOptions {
   nodeIP: string;
   /** --cluster-cidr: the pod network (podSubnet). */
   clusterCIDR: string;
+  mode: ProxyMode;
+  /** The host namespace (ipvs hooks and kube-ipvs0, userspace proxy sockets, health checks). */
+  ns: NetNamespace;
   netfilter: Netfilter;
   factory: InformerFactory;
   clock: Clock;
@@ -26,30 +33,35 @@ export interface NodeProxyOptions {
   onError: (err: Error) => void;
 }
 
+type AnyProxier = IptablesProxier | IpvsProxier | UserspaceProxier;
+
 export class NodeProxy {
   readonly name = 'kube-proxy';
-  /** The mode that runs: only iptables is built (see docs/kube-proxy.md). */
-  readonly mode: ProxyMode = 'iptables';
-  private proxier: IptablesProxier | undefined;
+  private proxier: AnyProxier | undefined;
   private handle: ProxyConfigHandle | undefined;
+  private health: ServiceHealthServer | undefined;
 
   constructor(private readonly opts: NodeProxyOptions) {}
+
+  get mode(): ProxyMode {
+    return this.opts.mode;
+  }
 
   /** Resolves once both informers synced; the first full sync follows on the runner's next tick. */
   async start(): Promise<void> {
     if (this.proxier !== undefined) return;
     const o = this.opts;
-    this.proxier = new IptablesProxier({
-      nodeName: o.nodeName,
-      nodeIPs: [o.nodeIP],
-      clusterCIDR: o.clusterCIDR,
-      ruleset: o.netfilter.ruleset,
-      clock: o.clock,
-      minSyncPeriodMs: o.minSyncPeriodMs,
-      syncPeriodMs: o.syncPeriodMs,
-      onError: (err) => o.onError(err instanceof Error ? err : new Error(String(err))),
-    });
-    this.handle = runProxyConfig(this.proxier, o.factory);
+    const onError = (err: unknown): void => o.onError(err instanceof Error ? err : new Error(String(err)));
+    const common = { nodeName: o.nodeName, clock: o.clock, minSyncPeriodMs: o.minSyncPeriodMs, syncPeriodMs: o.syncPeriodMs, onError };
+    if (o.mode === 'ipvs') {
+      this.health = new ServiceHealthServer(o.ns, { onError: (err, svc, port) => onError(new Error(`health check ${svc} on ${port}: ${String(err)}`)) });
+      this.proxier = new IpvsProxier({ ...common, nodeIPs: [o.nodeIP], clusterCIDR: o.clusterCIDR, ns: o.ns, netfilter: o.netfilter, healthCheck: this.health });
+    } else if (o.mode === 'userspace') {
+      this.proxier = new UserspaceProxier({ ...common, nodeIP: o.nodeIP, ns: o.ns, netfilter: o.netfilter });
+    } else {
+      this.proxier = new IptablesProxier({ ...common, nodeIPs: [o.nodeIP], clusterCIDR: o.clusterCIDR, ruleset: o.netfilter.ruleset });
+    }
+    this.handle = runProxyConfig(this.proxier as Provider, o.factory);
     await this.handle.synced;
   }
 
@@ -57,6 +69,8 @@ export class NodeProxy {
     this.handle?.stop();
     this.handle = undefined;
     this.proxier = undefined;
+    this.health?.close();
+    this.health = undefined;
   }
 
   /** Whether the first sync has loaded rules (the host then proxies Services). */
@@ -69,12 +83,17 @@ export class NodeProxy {
     this.proxier?.sync();
   }
 
-  /** `iptables-save -t nat` of this host. */
+  /** `iptables-save -t nat` of this host (every mode writes some nat rules). */
   dumpNat(): string {
     return save(this.opts.netfilter.ruleset, { tables: ['nat'] });
   }
 
-  get lastSync(): IptablesProxier['lastSync'] {
+  /** `ipvsadm -Ln` in ipvs mode; undefined in the others. */
+  dumpIpvs(): string | undefined {
+    return this.proxier instanceof IpvsProxier ? ipvsadmList(this.proxier.table) : undefined;
+  }
+
+  get lastSync(): { at: number } | undefined {
     return this.proxier?.lastSync;
   }
 }

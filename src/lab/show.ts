@@ -8,10 +8,13 @@ import { save } from '../dataplane/netfilter/index.js';
 import { formatAddresses, formatBridgeFdb, formatLinks, formatNeighbours, formatRoutes } from '../dataplane/iproute/index.js';
 import type { ExtensionApi } from './extension-api.js';
 import type { NodeCni } from './cni.js';
+import type { NodeProxy } from './node-proxy.js';
 import type { LabNetwork } from './network/index.js';
 import { resolveNamespaceTarget } from './network/targets.js';
 
-export function registerShowApi(ext: ExtensionApi, net: LabNetwork, cniOf: (node: string) => NodeCni | undefined): void {
+export function registerShowApi(
+  ext: ExtensionApi, net: LabNetwork, cniOf: (node: string) => NodeCni | undefined, proxyOf: (node: string) => NodeProxy | undefined,
+): void {
   ext.on('POST', '/show', async (_p, body) => {
     const b = (body ?? {}) as { target?: unknown; view?: unknown };
     if (typeof b.target !== 'string' || typeof b.view !== 'string') throw new ApiError('BadRequest', 'body needs "target" and "view" strings');
@@ -29,6 +32,12 @@ export function registerShowApi(ext: ExtensionApi, net: LabNetwork, cniOf: (node
       case 'fdb': return { text: formatBridgeFdb(ns) };
       case 'links': return { text: formatLinks(ns, { details: true }) };
       case 'addr': return { text: formatAddresses(ns) };
+      case 'ipvs': {
+        if (node === undefined) throw new ApiError('BadRequest', 'ipvs is shown for nodes (node/NAME)');
+        const text = proxyOf(node.name)?.dumpIpvs();
+        if (text === undefined) throw new ApiError('BadRequest', `kube-proxy on ${node.name} does not run in ipvs mode`);
+        return { text };
+      }
       case 'iptables':
         if (node === undefined) throw new ApiError('BadRequest', 'iptables is shown for nodes (node/NAME)');
         return { text: save(node.netfilter.ruleset, { tables: ['nat'] }) };

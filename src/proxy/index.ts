@@ -1,4 +1,4 @@
-/** Public API of kemu's kube-proxy: change trackers, the bounded-frequency runner, the iptables mode. */
+/** Public API of kemu's kube-proxy: change trackers, the bounded-frequency runner, the iptables, ipvs and userspace modes, health checks. */
 export * from './types.js';
 export { categorizeEndpoints, type CategorizedEndpoints } from './topology.js';
 export { ServiceChangeTracker, serviceToServiceMap, shouldSkipService, type UpdateServiceMapResult } from './tracker/service.js';
@@ -10,3 +10,17 @@ export { endpointChain, hash16, isServiceChainName, serviceChains } from './ipta
 export { buildRules, masqueradeMark, type IptablesConfig, type RulesInput, type RulesOutput } from './iptables/rules.js';
 export { JUMP_RULES, ensureJumpRules, jumpArgs } from './iptables/jumps.js';
 export { IptablesProxier, type IptablesProxierOptions, type SyncStats } from './iptables/proxier.js';
+export { IpvsTable, VirtualServer, RealServer, virtualKey, type IpvsConn, type IpvsProtocol, type VirtualServerSpec, type RealServerSpec, type InboundResult } from './ipvs/model.js';
+export { createScheduler, SCHEDULERS, type Scheduler, type SchedulerName, type SchedDest } from './ipvs/schedulers.js';
+export { DEFAULT_IPVS_TIMEOUTS, nextTcpState, type IpvsTimeouts, type ConnState, type TcpConnState } from './ipvs/conn-state.js';
+export { ipvsadmList, ipvsadmConnections, ipvsadmTimeouts } from './ipvs/dump.js';
+export { IpvsDatapath, type IpvsDatapathOptions } from './ipvs/datapath.js';
+export { IPSETS, servicePortState, type ServicePortState, type VirtualServiceState } from './ipvs/service-state.js';
+export { buildIpvsRules, ensureIpvsJumps, IPVS_JUMPS, type IpvsRulesConfig } from './ipvs/rules.js';
+export { IpvsProxier, KUBE_IPVS0, type IpvsProxierOptions, type IpvsSyncStats } from './ipvs/proxier.js';
+export { LoadBalancerRR, isEndpointError, type NextEndpointError } from './userspace/round-robin.js';
+export { TcpProxySocket, UdpProxySocket, ENDPOINT_DIAL_TIMEOUTS_MS, type ProxyStats } from './userspace/proxy-socket.js';
+export { portalRules, initPortalChains, type PortalRule } from './userspace/portals.js';
+export { UserspaceProxier, type UserspaceProxierOptions, type UserspaceSyncStats } from './userspace/proxier.js';
+export { healthCheckOf, healthResponse, type HealthCheckSink, type HealthCheckUpdate, type ServiceHealth, type HealthResponse } from './healthcheck/state.js';
+export { ServiceHealthServer, type ServiceHealthServerOptions } from './healthcheck/server.js';

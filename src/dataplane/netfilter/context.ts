@@ -18,7 +18,7 @@ export interface PacketCt {
   state: 'NEW' | 'ESTABLISHED' | 'RELATED';
 }
 
-export type DropReason = 'rule' | 'hook' | 'masquerade-no-address' | 'nat-exhausted' | 'conntrack-insert';
+export type DropReason = 'rule' | 'hook' | 'masquerade-no-address' | 'nat-exhausted' | 'conntrack-insert' | 'stolen';
 
 export class PacketContext implements EvalCtx {
   nat: NatTarget | undefined = undefined;

@@ -15,6 +15,7 @@ import { type NatTarget, V_DROP, V_RETURN } from './targets.js';
 import { type Tuple, invertTuple, parsePacket, tupleEquals, tupleKey } from './tuple.js';
 
 const CONT = V_RETURN;
+const LOOPBACK = 0x7f000001;
 /** Rejected first packets never get confirmed; their reply tuples are kept so the REJECT answer finds them. */
 const REJECTED_FLOWS_MAX = 32;
 
@@ -132,10 +133,18 @@ export class ConntrackHooks {
   private bindTarget(ctx: PacketContext, e: ConntrackEntry, manip: Manip, t: NatTarget): boolean {
     // A target at the wrong hook (DNAT reached from POSTROUTING) is refused by the kernel at load
     // time; here it is simply ignored.
-    if ((t.kind === 'DNAT') !== (manip === 'dst')) return true;
-    const random = t.random || t.randomFully;
+    if ((t.kind === 'DNAT' || t.kind === 'REDIRECT') !== (manip === 'dst')) return true;
+    const random = t.random || (t.kind !== 'REDIRECT' && t.randomFully);
     let range: NatRange;
-    if (t.kind === 'MASQUERADE') {
+    if (t.kind === 'REDIRECT') {
+      // nf_nat_redirect_ipv4: local packets go to 127.0.0.1, others to the incoming interface's primary address.
+      const addr = ctx.stage === 'OUTPUT' ? LOOPBACK : this.addressOf(ctx.pkt.inIface);
+      if (addr === undefined) {
+        ctx.dropReason = 'masquerade-no-address';
+        return false;
+      }
+      range = { minIp: addr, maxIp: addr, minPort: t.ports?.min, maxPort: t.ports?.max, random };
+    } else if (t.kind === 'MASQUERADE') {
       const addr = this.addressOf(ctx.pkt.outIface);
       if (addr === undefined) {
         ctx.dropReason = 'masquerade-no-address';

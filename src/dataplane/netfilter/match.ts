@@ -5,6 +5,7 @@
  */
 import type { PacketView } from '../types.js';
 import { prefixMask } from '../../net/index.js';
+import type { IpSets } from './ipset.js';
 import type { RecentLists } from './recent.js';
 import type { AddrType, MatchSpec, Neg, RejectWith, Rule, TargetSpec } from './rules.js';
 
@@ -19,7 +20,7 @@ export interface EvalCtx {
   /** ctstate bits (CT_* of rules.ts) of the packet right now. */
   ctState(): number;
   /** Set by a NAT target: the binding to make. */
-  nat: Extract<TargetSpec, { kind: 'DNAT' | 'SNAT' | 'MASQUERADE' }> | undefined;
+  nat: Extract<TargetSpec, { kind: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT' }> | undefined;
   rejectWith: RejectWith | undefined;
   /** Chain where the traversal reached its verdict (for traces and drop reasons). */
   verdictChain: string;
@@ -32,6 +33,8 @@ export interface MatchEnv {
   /** Whether an address belongs to this namespace: `-m addrtype --dst-type LOCAL`. */
   isLocal(ip: number): boolean;
   readonly recent: RecentLists;
+  /** The namespace's ipsets: `-m set --match-set` (absent: no set exists, nothing matches). */
+  readonly ipsets?: IpSets;
 }
 
 export type Pred = (ctx: EvalCtx) => boolean;
@@ -108,6 +111,11 @@ function modulePred(m: MatchSpec, env: MatchEnv): Pred | undefined {
     case 'state': {
       const { states, invert } = m;
       return (ctx) => ((ctx.ctState() & states) !== 0) !== invert;
+    }
+    case 'set': {
+      // By name at match time: ipset entries (and even the set) change without touching the rule.
+      const { name, flags, invert } = m;
+      return (ctx) => (env.ipsets?.get(name)?.test(ctx.pkt, flags) ?? false) !== invert;
     }
   }
 }

@@ -24,18 +24,23 @@
  *  - call conntrack.gc(now) periodically (the kernel's gc worker); entries also expire on access.
  *  - conntrack confirmation is automatic: a new connection enters the table at the packet's last hook
  *    (INPUT or POSTROUTING), and a first packet dropped before that leaves nothing behind.
+ *  - a programmatic hook may steal a packet (NF_STOLEN, as IPVS does at LOCAL_IN): run() then says
+ *    'drop', and takeStolen(view) hands over the hook's continuation, which the stack calls once the
+ *    hook point is done (the packet's new path, e.g. out through routing) instead of counting a drop.
  */
 import type { HookStage, NetfilterHooks, PacketView, Verdict } from '../types.js';
 import { readU16 } from '../../net/index.js';
-import { Conntrack, type ConntrackOptions } from './conntrack.js';
+import { Conntrack, type ConntrackOptions, DIR_ORIGINAL } from './conntrack.js';
 import { type DropReason, PacketContext, type PacketCt, needsConntrack } from './context.js';
 import { ConntrackHooks } from './ct-hooks.js';
 import { Engine } from './engine.js';
 import type { MatchEnv } from './match.js';
 import type { NatRange } from './nat.js';
+import { IpSets } from './ipset.js';
 import { RecentLists, type RecentOptions } from './recent.js';
 import { buildRejectReply } from './reject.js';
 import type { Manip } from './rewrite.js';
+import type { Tuple } from './tuple.js';
 import type { RejectWith, TableName } from './rules.js';
 import { Ruleset } from './tables.js';
 import { V_ACCEPT, V_REJECT, V_RETURN } from './targets.js';
@@ -52,12 +57,21 @@ export interface NetfilterOptions {
   /** Uniform in [0, 1) for -m statistic and NAT port choice; inject a seeded one in tests. */
   random?: () => number;
   recent?: RecentOptions;
+  /** The namespace's ipsets (`-m set`); a fresh, empty registry by default. */
+  ipsets?: IpSets;
   /** 'auto' (default) tracks connections once a nat rule, a conntrack match or a hook asks for it. */
   tracking?: 'auto' | 'always';
 }
 
-/** A programmatic hook (ipvs-like engines). Return 'drop' to drop the packet. */
-export type HookFn = (pkt: PacketView, ctx: HookContext) => Verdict;
+/**
+ * A programmatic hook (ipvs-like engines). Return 'drop' to drop the packet, or a StolenVerdict to
+ * take it over (NF_STOLEN): the rest of this hook point is skipped and `stolen` runs afterwards.
+ */
+export type HookFn = (pkt: PacketView, ctx: HookContext) => Verdict | StolenVerdict;
+export interface StolenVerdict {
+  /** What becomes of the packet, run by the stack once the hook point returned (never inside it). */
+  stolen: () => void;
+}
 export interface HookContext {
   readonly stage: HookStage;
   readonly now: number;
@@ -93,6 +107,7 @@ export class Netfilter implements NetfilterHooks {
   readonly ruleset: Ruleset;
   readonly conntrack: Conntrack;
   readonly recent: RecentLists;
+  readonly ipsets: IpSets;
   readonly engine: Engine;
   /** The latest REJECT, also available per packet through takeRejection. */
   lastRejection: Rejection | undefined;
@@ -102,15 +117,17 @@ export class Netfilter implements NetfilterHooks {
   private pipelines = {} as Record<HookStage, Step[]>;
   private hooks: Array<{ stage: HookStage; priority: number; fn: HookFn }> = [];
   private readonly rejections = new WeakMap<object, Rejection>();
+  private readonly stolen = new WeakMap<PacketView, () => void>();
   private readonly ct: ConntrackHooks;
 
   constructor(opts: NetfilterOptions = {}) {
     this.ruleset = opts.ruleset ?? new Ruleset();
     this.conntrack = opts.conntrack instanceof Conntrack ? opts.conntrack : new Conntrack(opts.conntrack);
     this.recent = new RecentLists(opts.recent);
+    this.ipsets = opts.ipsets ?? new IpSets();
     this.random = opts.random ?? Math.random;
     this.trackingOn = opts.tracking === 'always';
-    const env: MatchEnv = { random: this.random, isLocal: opts.isLocal ?? (() => false), recent: this.recent };
+    const env: MatchEnv = { random: this.random, isLocal: opts.isLocal ?? (() => false), recent: this.recent, ipsets: this.ipsets };
     this.engine = new Engine(this.ruleset, env);
     this.ct = new ConntrackHooks(this.conntrack, this.engine, this.random, opts.addressOf ?? (() => undefined));
   }
@@ -146,7 +163,7 @@ export class Netfilter implements NetfilterHooks {
       this.rejections.delete(pkt); // whatever an earlier walk left untaken is not about this drop
       this.rejections.delete(buf);
       // Only rule and NAT drops happened inside a table; a hook or conntrack drop names none.
-      if (ctx.dropReason === 'hook' || ctx.dropReason === 'conntrack-insert') return { verdict: 'drop', reason: ctx.dropReason };
+      if (ctx.dropReason === 'hook' || ctx.dropReason === 'conntrack-insert' || ctx.dropReason === 'stolen') return { verdict: 'drop', reason: ctx.dropReason };
       return { verdict: 'drop', reason: ctx.dropReason, table: ctx.table, chain: ctx.verdictChain || undefined };
     }
     const rejection: Rejection = { stage, table: ctx.table!, chain: ctx.verdictChain, rejectWith: ctx.rejectWith!, at: now };
@@ -165,6 +182,26 @@ export class Netfilter implements NetfilterHooks {
       this.rejections.delete(pkt.packet);
     }
     return r;
+  }
+
+  /** The continuation of a packet a hook stole at the last run() (see HookFn), once; undefined if not stolen. */
+  takeStolen(pkt: PacketView): (() => void) | undefined {
+    const fn = this.stolen.get(pkt);
+    if (fn !== undefined) this.stolen.delete(pkt);
+    return fn;
+  }
+
+  /**
+   * nf_conntrack_alter_reply: the packet's new, unconfirmed connection will see replies with `reply`
+   * (IPVS with net.ipv4.vs.conntrack=1 tells conntrack where it sent the connection, so MASQUERADE
+   * can bind in POSTROUTING and replies find the entry). No NAT binding is made: the engine that
+   * rewrote the packet also rewrites the replies. False when the packet has no new connection.
+   */
+  alterReply(pkt: PacketView, reply: Tuple): boolean {
+    const a = this.ct.ctOf(pkt);
+    if (!a || a.related || a.dir !== DIR_ORIGINAL || a.entry.confirmed) return false;
+    this.conntrack.setReply(a.entry, reply);
+    return true;
   }
 
   /** The ICMP unreachable or TCP RST answering a rejected packet (see reject.ts for `src`). */
@@ -216,11 +253,19 @@ export class Netfilter implements NetfilterHooks {
           steps.push([100, (ctx) => this.ct.natStep(ctx, 'src', natActive)], [Number.MAX_SAFE_INTEGER, (ctx) => this.ct.confirm(ctx)]);
         }
       }
-      for (const h of this.hooks) if (h.stage === stage) steps.push([h.priority, (ctx) => (h.fn(ctx.pkt, ctx) === 'drop' ? ctx.drop('hook') : CONT)]);
+      for (const h of this.hooks) if (h.stage === stage) steps.push([h.priority, (ctx) => this.hookStep(h.fn, ctx)]);
       // Array.prototype.sort is stable: built-in steps stay ahead of hooks of equal priority.
       this.pipelines[stage] = steps.sort((a, b) => a[0] - b[0]).map(([, s]) => s);
     }
     this.builtVersion = this.ruleset.version;
+  }
+
+  private hookStep(fn: HookFn, ctx: PacketContext): number {
+    const v = fn(ctx.pkt, ctx);
+    if (v === 'accept') return CONT;
+    if (v === 'drop') return ctx.drop('hook');
+    this.stolen.set(ctx.pkt, v.stolen);
+    return ctx.drop('stolen');
   }
 
   private tableStep(table: TableName, chain: HookStage): Step {

@@ -7,11 +7,13 @@ import { syntax, unsupported } from './errors.js';
 import {
   type AddrType, type CommentMatch, type IpSpec, type MarkMatch, type NatTo, type PortMatch,
   type PortRange, REJECT_WITH, type RecentMatch, type RejectWith, type StateMatch, type StatisticMatch,
-  type TableName, type TargetSpec, CT_STATE_NAMES, type AddrtypeMatch,
+  type TableName, type TargetSpec, CT_STATE_NAMES, type AddrtypeMatch, type SetMatch,
 } from './rules.js';
 
 export interface OptionDef<T> {
   arg: boolean;
+  /** Takes two arguments (`--match-set NAME FLAGS`); `apply` gets them joined by a space. */
+  twoArgs?: boolean;
   invert?: boolean;
   apply(spec: T, value: string, invert: boolean): void;
 }
@@ -177,6 +179,21 @@ export const MODULES: Readonly<Record<string, ExtensionDef<unknown>>> = {
     opts: { '--ctstate': { arg: true, invert: true, apply: (m, v, invert) => { m.states = parseStates(v); m.invert = invert; } } },
     finish: (_m, seen) => { if (!seen.has('--ctstate')) throw unsupported('"-m conntrack" without --ctstate'); },
   }),
+  set: def<SetMatch>({
+    create: () => ({ module: 'set', name: '', flags: [], invert: false }),
+    opts: {
+      '--match-set': {
+        arg: true, twoArgs: true, invert: true, apply: (m, v, invert) => {
+          const [name = '', flags = ''] = v.split(' ');
+          if (!/^[\w.:-]{1,31}$/.test(name)) throw syntax(`bad set name "${name}"`);
+          const list = flags.split(',');
+          if (list.length < 1 || list.length > 6 || list.some((f) => f !== 'src' && f !== 'dst')) throw syntax(`bad set flags "${flags}"`);
+          Object.assign(m, { name, flags: list, invert });
+        },
+      },
+    },
+    finish: (_m, seen) => { if (!seen.has('--match-set')) throw syntax('"-m set" needs --match-set'); },
+  }),
   state: def<StateMatch>({
     create: () => ({ module: 'state', states: 0, invert: false }),
     opts: { '--state': { arg: true, invert: true, apply: (m, v, invert) => { m.states = parseStates(v); m.invert = invert; } } },
@@ -252,6 +269,14 @@ export const TARGETS: Readonly<Record<string, ExtensionDef<unknown>>> = {
       if (t.to.ports) needsPortProto(ipSpec, 'an SNAT port');
     },
   }),
+  REDIRECT: def<Target<'REDIRECT'>>({
+    create: () => ({ kind: 'REDIRECT', random: false }),
+    opts: { '--to-ports': { arg: true, apply: (t, v) => { t.ports = parsePortRange(v, '-'); } }, '--random': flag('random') },
+    finish: (t, _seen, ipSpec, table) => {
+      requireNat('REDIRECT', table);
+      if (t.ports) needsPortProto(ipSpec, 'REDIRECT --to-ports');
+    },
+  }),
   MASQUERADE: def<Target<'MASQUERADE'>>({
     create: () => ({ kind: 'MASQUERADE', random: false, randomFully: false }),
     opts: { '--to-ports': { arg: true, apply: (t, v) => { t.ports = parsePortRange(v, '-'); } }, '--random': flag('random'), '--random-fully': flag('randomFully') },
@@ -264,12 +289,12 @@ export const TARGETS: Readonly<Record<string, ExtensionDef<unknown>>> = {
 
 /** Extensions real iptables has: refused by name so the error says what is missing, not "no such chain". */
 export const UNSUPPORTED_TARGETS = new Set([
-  'LOG', 'NFLOG', 'ULOG', 'REDIRECT', 'CONNMARK', 'TPROXY', 'CT', 'NOTRACK', 'TCPMSS', 'QUEUE', 'NFQUEUE', 'CHECKSUM',
+  'LOG', 'NFLOG', 'ULOG', 'CONNMARK', 'TPROXY', 'CT', 'NOTRACK', 'TCPMSS', 'QUEUE', 'NFQUEUE', 'CHECKSUM',
   'TRACE', 'CLASSIFY', 'DSCP', 'TOS', 'TTL', 'NETMAP', 'SET', 'AUDIT', 'CONNSECMARK', 'SECMARK', 'HMARK', 'IDLETIMER',
 ]);
 export const UNSUPPORTED_OPTIONS = new Set([
   '--syn', '--tcp-flags', '--tcp-option', '--icmp-type', '--ctorigsrc', '--ctorigdst', '--ctreplsrc', '--ctrepldst',
   '--ctstatus', '--ctproto', '--ctexpire', '--ctdir', '--dports', '--sports', '--ports', '--limit', '--limit-burst',
-  '--uid-owner', '--gid-owner', '--match-set', '--physdev-in', '--physdev-out', '--log-prefix', '--log-level',
+  '--uid-owner', '--gid-owner', '--physdev-in', '--physdev-out', '--log-prefix', '--log-level',
   '--rttl', '--limit-iface-in', '--limit-iface-out', '--src-range', '--dst-range', '--set-mss', '--clamp-mss-to-pmtu',
 ]);

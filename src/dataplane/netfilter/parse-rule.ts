@@ -104,7 +104,7 @@ export function parseRule(args: readonly string[], table: TableName): Rule {
   const apply = (l: Loaded, opt: string, inv: boolean): void => {
     const o = l.def.opts[opt]!;
     if (inv && !o.invert) throw syntax(`option "${opt}" cannot be inverted`);
-    o.apply(l.spec, o.arg ? value(opt) : '', inv);
+    o.apply(l.spec, o.arg ? (o.twoArgs ? `${value(opt)} ${value(opt)}` : value(opt)) : '', inv);
     l.seen.add(opt);
   };
   while (i < args.length) {

@@ -65,7 +65,9 @@ export interface RecentMatch {
   invert: boolean;
 }
 export interface StateMatch { module: 'conntrack' | 'state'; states: number; invert: boolean }
-export type MatchSpec = CommentMatch | PortMatch | MarkMatch | AddrtypeMatch | StatisticMatch | RecentMatch | StateMatch;
+/** xt_set: `-m set [!] --match-set NAME dst,dst[,src]` (the set is looked up by name at match time). */
+export interface SetMatch { module: 'set'; name: string; flags: Array<'src' | 'dst'>; invert: boolean }
+export type MatchSpec = CommentMatch | PortMatch | MarkMatch | AddrtypeMatch | StatisticMatch | RecentMatch | StateMatch | SetMatch;
 
 export const REJECT_WITH = {
   'icmp-net-unreachable': 0, 'icmp-host-unreachable': 1, 'icmp-proto-unreachable': 2, 'icmp-port-unreachable': 3,
@@ -81,7 +83,9 @@ export type TargetSpec =
   | { kind: 'jump' | 'goto'; chain: string }
   | { kind: 'MARK'; value: number; mask: number }
   | { kind: 'DNAT' | 'SNAT'; to: NatTo; random: boolean; randomFully: boolean; persistent: boolean }
-  | { kind: 'MASQUERADE'; ports?: PortRange; random: boolean; randomFully: boolean };
+  | { kind: 'MASQUERADE'; ports?: PortRange; random: boolean; randomFully: boolean }
+  /** DNAT to the incoming interface's primary address (127.0.0.1 for local packets), as kube-proxy's userspace portals use it. */
+  | { kind: 'REDIRECT'; ports?: PortRange; random: boolean };
 
 export interface Rule {
   ip: IpSpec;
@@ -145,6 +149,9 @@ function formatMatch(m: MatchSpec): string {
     case 'state':
       out.push(`${bang(m.invert)}--${m.module === 'state' ? 'state' : 'ctstate'} ${formatStates(m.states)}`);
       break;
+    case 'set':
+      out.push(`${bang(m.invert)}--match-set ${m.name} ${m.flags.join(',')}`);
+      break;
   }
   return out.join(' ');
 }
@@ -168,6 +175,12 @@ function formatTarget(t: TargetSpec): string {
       if (t.random) out.push('--random');
       if (t.randomFully) out.push('--random-fully');
       if (t.persistent) out.push('--persistent');
+      return out.join(' ');
+    }
+    case 'REDIRECT': {
+      const out = ['-j REDIRECT'];
+      if (t.ports) out.push(`--to-ports ${ports(t.ports, '-')}`);
+      if (t.random) out.push('--random');
       return out.join(' ');
     }
     case 'MASQUERADE': {

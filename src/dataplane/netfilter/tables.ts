@@ -32,7 +32,7 @@ export interface TableState {
   gen: number;
 }
 
-const RESERVED = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'MARK', 'DNAT', 'SNAT', 'MASQUERADE']);
+const RESERVED = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'MARK', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT']);
 
 function chainError(code: 'ERR_IPT_NO_CHAIN' | 'ERR_IPT_CHAIN_EXISTS' | 'ERR_IPT_CHAIN_IN_USE', msg: string): NetfilterError {
   return new NetfilterError(code, msg);

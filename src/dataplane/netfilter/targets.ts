@@ -14,7 +14,7 @@ export const V_REJECT = 3;
 
 export const OP_NONE = 0, OP_ACCEPT = 1, OP_DROP = 2, OP_REJECT = 3, OP_RETURN = 4, OP_JUMP = 5, OP_GOTO = 6, OP_MARK = 7, OP_NAT = 8;
 
-export type NatTarget = Extract<TargetSpec, { kind: 'DNAT' | 'SNAT' | 'MASQUERADE' }>;
+export type NatTarget = Extract<TargetSpec, { kind: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT' }>;
 
 export interface CompiledTarget {
   readonly op: number;
@@ -37,7 +37,7 @@ export function compileTarget(t: TargetSpec): CompiledTarget {
     case 'jump': return { ...base, op: OP_JUMP, chain: t.chain };
     case 'goto': return { ...base, op: OP_GOTO, chain: t.chain };
     case 'MARK': return { ...base, op: OP_MARK, value: t.value, mask: t.mask };
-    case 'DNAT': case 'SNAT': case 'MASQUERADE': return { ...base, op: OP_NAT, nat: t };
+    case 'DNAT': case 'SNAT': case 'MASQUERADE': case 'REDIRECT': return { ...base, op: OP_NAT, nat: t };
   }
 }
 

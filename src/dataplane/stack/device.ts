@@ -13,7 +13,7 @@ import type { NetNamespace } from './namespace.js';
 /** Bumped whenever a device goes up or down: route lookups skip down devices, so their caches depend on it. */
 export let linkGeneration = 0;
 
-export type DeviceKind = 'loopback' | 'ethernet' | 'veth' | 'bridge' | 'tun' | 'vxlan' | 'ipip';
+export type DeviceKind = 'loopback' | 'ethernet' | 'veth' | 'bridge' | 'tun' | 'vxlan' | 'ipip' | 'dummy';
 
 export interface InterfaceAddress {
   address: number;
@@ -159,4 +159,25 @@ export class LoopbackDevice extends NetDevice {
     this.counters.rxBytes += packet.length;
     this.ns!.receiveIp(this, packet);
   }
+}
+
+/**
+ * A dummy device (`ip link add kube-ipvs0 type dummy`): a place to put addresses that are local to
+ * the namespace without belonging to a real link. kube-proxy's ipvs mode binds every ClusterIP to
+ * kube-ipvs0 so packets to them are delivered locally (LOCAL_IN, where IPVS takes them). Packets to
+ * its addresses go through lo like any local address; whatever is routed out of it is dropped.
+ */
+export class DummyDevice extends NetDevice {
+  readonly kind = 'dummy';
+  readonly linkType = 'raw';
+
+  constructor(name: string, mtu = 1500) {
+    super(name, mtu);
+  }
+
+  transmitIp(packet: Uint8Array): void {
+    this.countTx(packet); // dummy_xmit: counted, then freed
+  }
+
+  protected receive(): void {}
 }

@@ -82,6 +82,8 @@ export function runHook(ns: NetNamespace, stage: HookStage, view: StackView): bo
     if ((stage !== 'INPUT' && stage !== 'POSTROUTING') || ns.trace !== undefined) refreshView(view, view.packet);
     return true;
   }
+  const stolen = (ns.hooks as HookExtras).takeStolen?.(view);
+  if (stolen !== undefined) return runStolen(ns, stage, view, stolen);
   ns.dropIp(`netfilter-${stage}`, view.packet.length);
   sendRejectReply(ns, stage, view);
   return false;
@@ -98,6 +100,20 @@ interface HookExtras {
   takeRejection?(pkt: PacketView): unknown;
   /** The ICMP error or TCP RST answering it; `src` is the ICMP source for FORWARD. */
   rejectReply?(pkt: PacketView, rejection: never, src?: number): Uint8Array | undefined;
+  /** A hook took the packet over (NF_STOLEN, IPVS): its continuation, once. */
+  takeStolen?(pkt: PacketView): (() => void) | undefined;
+}
+
+/** NF_STOLEN: not a drop — the hook's continuation decides what becomes of the packet (IPVS sends it on). */
+function runStolen(ns: NetNamespace, stage: HookStage, view: StackView, stolen: () => void): false {
+  if (ns.trace !== undefined) ns.traceStep('hook', `${stage} stolen`, stage === 'PREROUTING' || stage === 'INPUT' ? view.inIface : view.outIface, view.packet.length);
+  try {
+    refreshView(view, view.packet);
+    stolen();
+  } catch (err) {
+    ns.internalError(err, view.inIface || view.outIface);
+  }
+  return false;
 }
 
 export function hooksWantWholeDatagrams(ns: NetNamespace): boolean {

@@ -1,6 +1,7 @@
 /** Public API of the Linux-like network stack of a namespace (host or pod). */
 export { NetNamespace, type NetNamespaceOptions, type ProtocolHandler } from './namespace.js';
-export { NetDevice, LoopbackDevice, type DeviceKind, type InterfaceAddress } from './device.js';
+export { NetDevice, LoopbackDevice, DummyDevice, type DeviceKind, type InterfaceAddress } from './device.js';
+export { sendStolen } from './ip-output.js';
 export { L2Device } from './l2-device.js';
 export { EthernetDevice, VethPair, createL2PortPair, type EthernetDeviceOptions } from './ethernet.js';
 export { Bridge, type BridgeFdbInfo } from './bridge.js';

@@ -71,6 +71,41 @@ export function forwardPacket(ns: NetNamespace, view: StackView, route: Route | 
   if (transmitRouted(ns, view, route, false)) ns.counters.forwarded++;
 }
 
+/**
+ * ip_vs_nat_send_or_cont for a packet an INPUT hook rewrote and stole (IPVS's NAT towards a real
+ * server): it leaves like a forwarded packet — route on its new destination (a local real server
+ * goes through lo), TTL, MTU, POSTROUTING, device — on the same view, so conntrack still finds the
+ * entry it got in PREROUTING (OUTPUT is skipped: the packet already has a connection, as
+ * nf_conntrack_in skips an skb that carries one). `pkt` is the view the stack handed the hook.
+ */
+export function sendStolen(ns: NetNamespace, pkt: PacketView): boolean {
+  const view = pkt as StackView;
+  const packet = view.packet;
+  const route = ns.outputRoute(view.dst);
+  if (route === undefined) {
+    ns.icmp.sendError(packet, 'dest-unreachable', ICMP_UNREACH_NET);
+    ns.dropIp('no-route', packet.length);
+    return false;
+  }
+  if (route.type !== 'local') {
+    if (!checkRouteType(ns, view, route, false)) return false;
+    if (packet[8]! <= 1) {
+      ns.icmp.sendError(packet, 'time-exceeded', ICMP_TIME_EXCEEDED_TTL);
+      ns.dropIp('ttl-exceeded', packet.length);
+      return false;
+    }
+    const dev = route.dev!;
+    if (packet.length > dev.mtu && (readU16(packet, 6) & DF) !== 0) {
+      ns.icmp.sendError(packet, 'dest-unreachable', ICMP_UNREACH_FRAG_NEEDED, dev.mtu);
+      ns.dropIp('frag-needed', packet.length);
+      return false;
+    }
+    decrementTtlInPlace(packet);
+  }
+  view.outIface = outputDevice(ns, route);
+  return transmitRouted(ns, view, route, false);
+}
+
 /** Shared tail: route type, MTU/DF, POSTROUTING, fragmentation, device. */
 function transmitRouted(ns: NetNamespace, view: StackView, route: Route, local: boolean): boolean {
   if (!checkRouteType(ns, view, route, local)) return false;

@@ -1,0 +1,119 @@
+/**
+ * kube-proxy's three modes in a running cluster (flannel VXLAN, agnhost netexec pods on two nodes):
+ * a pod reaches a ClusterIP over TCP (HTTP) and UDP, requests spread over every endpoint, and a real
+ * client reaches the NodePort on a node's real address. The node's view shows the mode's machinery
+ * (KUBE-SVC chains, IPVS virtual servers, userspace portals).
+ */
+import { get } from 'node:http';
+import { expect } from 'chai';
+import { Cluster } from '../../src/lab/cluster.js';
+import { fromTopology } from '../../src/lab/from-topology.js';
+import { loadTopologyText } from '../../src/topology/load.js';
+import { RealClock } from '../../src/util/clock.js';
+import type { Pod, Service } from '../../src/api/types.js';
+import { httpGetFrom } from '../../src/lab/network/http-get.js';
+import { randomNodeAddressBase } from '../support/kemu-process.js';
+
+const topology = (mode: string): string => `apiVersion: kemu.dev/v1alpha1
+kind: Topology
+metadata: {name: proxy-${mode}}
+spec:
+  networking: {kubeProxyMode: ${mode}}
+  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
+  timing: {speed: 10}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: netexec
+          image: registry.k8s.io/e2e-test-images/agnhost:2.47
+          args: [netexec, --http-port=8080, --udp-port=8081]
+          ports: [{name: http, containerPort: 8080}, {name: udp, containerPort: 8081, protocol: UDP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+    - {name: http, port: 80, targetPort: http, nodePort: 30080}
+    - {name: udp, port: 81, targetPort: udp, protocol: UDP}
+`;
+
+function realGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve(b));
+    }).on('error', reject).setTimeout(5000, function (this: { destroy(e: Error): void }) { this.destroy(new Error('timeout')); });
+  });
+}
+
+for (const mode of ['iptables', 'ipvs', 'userspace']) {
+  describe(`kube-proxy ${mode} mode in a running cluster`, function () {
+    this.timeout(40_000);
+    let cluster: Cluster;
+    let names: string[];
+    let clusterIP: string;
+
+    before(async () => {
+      const loaded = loadTopologyText(topology(mode), `proxy-${mode}.yaml`);
+      if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
+      cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+      await cluster.start();
+      names = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items.map((p) => p.metadata.name!).sort();
+      clusterIP = (await cluster.client.get<Service>('services', 'default', 'web')).spec.clusterIP!;
+    });
+    after(async () => cluster?.stop());
+
+    it('runs the mode on every node', async () => {
+      for (const n of ['cp', 'w1', 'w2']) expect(cluster.proxyOf(n)!.mode).to.equal(mode);
+      if (mode === 'ipvs') expect(cluster.proxyOf('w1')!.dumpIpvs()).to.include(`TCP  ${clusterIP}:80 rr`);
+      if (mode === 'iptables') expect(cluster.proxyOf('w1')!.dumpNat()).to.include('default/web:http cluster IP');
+      if (mode === 'userspace') expect(cluster.proxyOf('w1')!.dumpNat()).to.match(/KUBE-PORTALS-CONTAINER/);
+    });
+
+    it('a pod reaches every endpoint through the ClusterIP over TCP', async () => {
+      const from = cluster.network.pods.get(`default/${names[0]}`)!.ns;
+      const seen = new Set<string>();
+      for (let i = 0; i < 30 && seen.size < names.length; i++) {
+        const r = await httpGetFrom(from, { url: `http://${clusterIP}/hostname`, timeoutMs: 5000, maxBodyBytes: 1024 });
+        expect('status' in r, JSON.stringify(r)).to.equal(true);
+        seen.add((r as { body: string }).body);
+      }
+      expect([...seen].sort()).to.deep.equal(names);
+    });
+
+    it('a pod gets a UDP answer through the ClusterIP', async () => {
+      const ns = cluster.network.pods.get(`default/${names[1]}`)!.ns;
+      const sock = ns.udp.bind(0);
+      try {
+        const answer = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no UDP answer')), 3000);
+          sock.onMessage((payload) => {
+            clearTimeout(timer);
+            resolve(new TextDecoder().decode(payload));
+          });
+          sock.send(clusterIP, 81, new TextEncoder().encode('hostname'));
+        });
+        expect(names).to.include(answer);
+      } finally {
+        sock.close();
+      }
+    });
+
+    it('a real client reaches the NodePort on a node\'s real address', async () => {
+      const w2 = (await cluster.status()).nodes.find((n) => n.name === 'w2')!;
+      expect(names).to.include(await realGet(`http://${w2.address}:30080/hostname`));
+    });
+  });
+}
