@@ -46,8 +46,10 @@ describe('strategic merge patch: errors', () => {
 });
 
 describe('strategic merge patch: schema table', () => {
-  it('covers every kind kemu serves', () => {
-    for (const r of RESOURCES) expect(strategicSchemaForKind(r.kind), r.kind).to.not.equal(undefined);
+  it('covers every built-in kind kemu serves; custom resources have none (kube-apiserver answers 415)', () => {
+    const custom = (group: string) => group.endsWith('projectcalico.org');
+    for (const r of RESOURCES.filter((x) => !custom(x.group))) expect(strategicSchemaForKind(r.kind), r.kind).to.not.equal(undefined);
+    for (const r of RESOURCES.filter((x) => custom(x.group))) expect(strategicSchemaForKind(r.kind), r.kind).to.equal(undefined);
   });
 
   it('carries the Go struct tags for the lists kubectl relies on', () => {
