@@ -5,13 +5,9 @@
  * partial (changed services' chains only) unless the last one failed or fullSyncPeriod has passed.
  * A failed sync has already consumed the trackers' changes, so the next one must be full.
  */
-import type { EndpointSlice, Service } from '../../api/types.js';
 import { type Ruleset, restore } from '../../dataplane/netfilter/index.js';
 import type { Clock } from '../../util/clock.js';
-import type { Provider } from '../provider.js';
-import { BoundedFrequencyRunner } from '../runner.js';
-import { EndpointsChangeTracker } from '../tracker/endpoints.js';
-import { ServiceChangeTracker } from '../tracker/service.js';
+import { TrackingProxier } from '../tracking-proxier.js';
 import type { EndpointsMap, ServicePortMap } from '../types.js';
 import { ensureJumpRules } from './jumps.js';
 import { type IptablesConfig, type RulesOutput, buildRules } from './rules.js';
@@ -43,17 +39,12 @@ export interface SyncStats {
   endpoints: number;
 }
 
-export class IptablesProxier implements Provider {
-  readonly serviceChanges = new ServiceChangeTracker();
-  readonly endpointsChanges: EndpointsChangeTracker;
-  readonly runner: BoundedFrequencyRunner;
+export class IptablesProxier extends TrackingProxier {
   svcPortMap: ServicePortMap = new Map();
   endpointsMap: EndpointsMap = new Map();
   /** The last restore text and what it did, for inspection (`kemu` status, tests). */
   lastSync: SyncStats | undefined;
   lastOutput: RulesOutput | undefined;
-  private servicesSynced = false;
-  private endpointSlicesSynced = false;
   private needFullSync = true;
   private lastFullSync = -Infinity;
   private lastCleanup = -Infinity;
@@ -63,65 +54,10 @@ export class IptablesProxier implements Provider {
   private readonly fullSyncPeriodMs: number;
 
   constructor(private readonly opts: IptablesProxierOptions) {
+    super('sync-runner', opts.nodeName, opts);
     this.clock = opts.clock;
-    this.endpointsChanges = new EndpointsChangeTracker(opts.nodeName);
-    const minMs = opts.minSyncPeriodMs ?? 1000;
     this.syncPeriodMs = opts.syncPeriodMs ?? 30_000;
     this.fullSyncPeriodMs = opts.fullSyncPeriodMs ?? 3_600_000;
-    this.runner = new BoundedFrequencyRunner('sync-runner', () => this.syncProxyRules(), {
-      clock: opts.clock, minIntervalMs: minMs, maxIntervalMs: this.syncPeriodMs, retryIntervalMs: opts.retryMs, onError: opts.onError,
-    });
-  }
-
-  /** Both initial lists arrived: rules built from half the cluster would break working services. */
-  get initialized(): boolean {
-    return this.servicesSynced && this.endpointSlicesSynced;
-  }
-
-  onServiceAdd(service: Service): void {
-    this.onServiceUpdate(undefined, service);
-  }
-
-  onServiceUpdate(oldService: Service | undefined, service: Service | undefined): void {
-    if (this.serviceChanges.update(oldService, service) && this.initialized) this.sync();
-  }
-
-  onServiceDelete(service: Service): void {
-    this.onServiceUpdate(service, undefined);
-  }
-
-  onServicesSynced(): void {
-    this.servicesSynced = true;
-    this.sync();
-  }
-
-  onEndpointSliceAdd(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, false) && this.initialized) this.sync();
-  }
-
-  onEndpointSliceUpdate(_old: EndpointSlice, slice: EndpointSlice): void {
-    this.onEndpointSliceAdd(slice);
-  }
-
-  onEndpointSliceDelete(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, true) && this.initialized) this.sync();
-  }
-
-  onEndpointSlicesSynced(): void {
-    this.endpointSlicesSynced = true;
-    this.sync();
-  }
-
-  sync(): void {
-    this.runner.run();
-  }
-
-  start(): void {
-    this.runner.start();
-  }
-
-  stop(): void {
-    this.runner.stop();
   }
 
   /** The next sync rewrites every chain (kube-proxy does this when iptables was flushed behind its back). */

@@ -5,14 +5,10 @@
  * walks every service on each sync; kemu applies only the service ports whose Service or
  * EndpointSlices changed (and everything on a full sync), so a sync costs O(change).
  */
-import type { EndpointSlice, Service } from '../../api/types.js';
 import { type Netfilter, restore } from '../../dataplane/netfilter/index.js';
 import { DummyDevice, type NetNamespace } from '../../dataplane/stack/index.js';
 import type { Clock } from '../../util/clock.js';
-import type { Provider } from '../provider.js';
-import { BoundedFrequencyRunner } from '../runner.js';
-import { EndpointsChangeTracker } from '../tracker/endpoints.js';
-import { ServiceChangeTracker } from '../tracker/service.js';
+import { TrackingProxier } from '../tracking-proxier.js';
 import { type EndpointsMap, type ServicePortMap, serviceKey } from '../types.js';
 import { type HealthCheckSink, healthCheckOf } from '../healthcheck/state.js';
 import { type ApplyCounts, EMPTY_STATE, IpvsApplier, zeroCounts } from './apply.js';
@@ -64,10 +60,7 @@ function serviceOfPortKey(key: string): string {
   return `${ns}/${colon < 0 ? rest : rest.slice(0, colon)}`;
 }
 
-export class IpvsProxier implements Provider {
-  readonly serviceChanges = new ServiceChangeTracker();
-  readonly endpointsChanges: EndpointsChangeTracker;
-  readonly runner: BoundedFrequencyRunner;
+export class IpvsProxier extends TrackingProxier {
   readonly table = new IpvsTable();
   readonly datapath: IpvsDatapath;
   svcPortMap: ServicePortMap = new Map();
@@ -76,74 +69,26 @@ export class IpvsProxier implements Provider {
   private applier: IpvsApplier | undefined;
   private readonly applied = new Map<string, ServicePortState>();
   private readonly portsByService = new Map<string, Set<string>>();
-  private servicesSynced = false;
-  private endpointSlicesSynced = false;
   private needFullSync = true;
   private lastFullSync = -Infinity;
   private rulesSignature = '';
   private readonly fullSyncPeriodMs: number;
 
   constructor(private readonly opts: IpvsProxierOptions) {
-    this.endpointsChanges = new EndpointsChangeTracker(opts.nodeName);
+    super('ipvs-sync-runner', opts.nodeName, opts);
     Object.assign(this.table.timeouts, opts.timeouts);
     this.datapath = new IpvsDatapath({ ns: opts.ns, netfilter: opts.netfilter, table: this.table, clock: opts.clock });
-    const minMs = opts.minSyncPeriodMs ?? 1000;
     this.fullSyncPeriodMs = opts.fullSyncPeriodMs ?? 3_600_000;
-    this.runner = new BoundedFrequencyRunner('ipvs-sync-runner', () => this.syncProxyRules(), {
-      clock: opts.clock, minIntervalMs: minMs, maxIntervalMs: opts.syncPeriodMs ?? 30_000, retryIntervalMs: opts.retryMs, onError: opts.onError,
-    });
   }
 
-  get initialized(): boolean {
-    return this.servicesSynced && this.endpointSlicesSynced;
-  }
-
-  onServiceAdd(service: Service): void {
-    this.onServiceUpdate(undefined, service);
-  }
-
-  onServiceUpdate(oldService: Service | undefined, service: Service | undefined): void {
-    if (this.serviceChanges.update(oldService, service) && this.initialized) this.sync();
-  }
-
-  onServiceDelete(service: Service): void {
-    this.onServiceUpdate(service, undefined);
-  }
-
-  onServicesSynced(): void {
-    this.servicesSynced = true;
-    this.sync();
-  }
-
-  onEndpointSliceAdd(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, false) && this.initialized) this.sync();
-  }
-
-  onEndpointSliceUpdate(_old: EndpointSlice, slice: EndpointSlice): void {
-    this.onEndpointSliceAdd(slice);
-  }
-
-  onEndpointSliceDelete(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, true) && this.initialized) this.sync();
-  }
-
-  onEndpointSlicesSynced(): void {
-    this.endpointSlicesSynced = true;
-    this.sync();
-  }
-
-  sync(): void {
-    this.runner.run();
-  }
-
-  start(): void {
+  override start(): void {
     this.datapath.start();
-    this.runner.start();
+    super.start();
   }
 
   /** Stops syncing and takes IPVS out of the packet path (kemu's IPVS state lives with the proxier). */
-  stop(): void {
-    this.runner.stop();
+  override stop(): void {
+    super.stop();
     this.datapath.stop();
   }
 

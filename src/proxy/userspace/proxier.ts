@@ -5,14 +5,10 @@
  * modes: a sync touches only the service ports that changed (kube-proxy's mergeService /
  * unmergeService), and endpoint changes only reach the load balancer.
  */
-import type { EndpointSlice, Service } from '../../api/types.js';
 import type { Netfilter } from '../../dataplane/netfilter/index.js';
 import type { NetNamespace } from '../../dataplane/stack/index.js';
 import type { Clock } from '../../util/clock.js';
-import type { Provider } from '../provider.js';
-import { BoundedFrequencyRunner } from '../runner.js';
-import { EndpointsChangeTracker } from '../tracker/endpoints.js';
-import { ServiceChangeTracker } from '../tracker/service.js';
+import { TrackingProxier } from '../tracking-proxier.js';
 import type { EndpointsMap, ServicePortInfo, ServicePortMap } from '../types.js';
 import { type PortalRule, closePortals, flushPortalChains, initPortalChains, openPortals, portalRules } from './portals.js';
 import { type ProxySocketContext, TcpProxySocket, UdpProxySocket } from './proxy-socket.js';
@@ -51,79 +47,24 @@ export interface UserspaceSyncStats {
   endpointUpdates: number;
 }
 
-export class UserspaceProxier implements Provider {
-  readonly serviceChanges = new ServiceChangeTracker();
-  readonly endpointsChanges: EndpointsChangeTracker;
-  readonly runner: BoundedFrequencyRunner;
+export class UserspaceProxier extends TrackingProxier {
   readonly loadBalancer: LoadBalancerRR;
   svcPortMap: ServicePortMap = new Map();
   endpointsMap: EndpointsMap = new Map();
   lastSync: UserspaceSyncStats | undefined;
   private readonly services = new Map<string, ServiceInfo>();
   private readonly ctx: ProxySocketContext;
-  private servicesSynced = false;
-  private endpointSlicesSynced = false;
   private chainsReady = false;
 
   constructor(private readonly opts: UserspaceProxierOptions) {
-    this.endpointsChanges = new EndpointsChangeTracker(opts.nodeName);
+    super('userspace-proxy-sync-runner', opts.nodeName, opts);
     this.loadBalancer = new LoadBalancerRR(opts.random);
     this.ctx = { ns: opts.ns, lb: this.loadBalancer, clock: opts.clock };
-    const minMs = opts.minSyncPeriodMs ?? 1000;
-    this.runner = new BoundedFrequencyRunner('userspace-proxy-sync-runner', () => this.syncProxyRules(), {
-      clock: opts.clock, minIntervalMs: minMs, maxIntervalMs: opts.syncPeriodMs ?? 30_000, retryIntervalMs: opts.retryMs, onError: opts.onError,
-    });
-  }
-
-  get initialized(): boolean {
-    return this.servicesSynced && this.endpointSlicesSynced;
-  }
-
-  onServiceAdd(service: Service): void {
-    this.onServiceUpdate(undefined, service);
-  }
-
-  onServiceUpdate(oldService: Service | undefined, service: Service | undefined): void {
-    if (this.serviceChanges.update(oldService, service) && this.initialized) this.sync();
-  }
-
-  onServiceDelete(service: Service): void {
-    this.onServiceUpdate(service, undefined);
-  }
-
-  onServicesSynced(): void {
-    this.servicesSynced = true;
-    this.sync();
-  }
-
-  onEndpointSliceAdd(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, false) && this.initialized) this.sync();
-  }
-
-  onEndpointSliceUpdate(_old: EndpointSlice, slice: EndpointSlice): void {
-    this.onEndpointSliceAdd(slice);
-  }
-
-  onEndpointSliceDelete(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, true) && this.initialized) this.sync();
-  }
-
-  onEndpointSlicesSynced(): void {
-    this.endpointSlicesSynced = true;
-    this.sync();
-  }
-
-  sync(): void {
-    this.runner.run();
-  }
-
-  start(): void {
-    this.runner.start();
   }
 
   /** Stops syncing, closes every proxy socket and connection and removes the portals (shutdown()). */
-  stop(): void {
-    this.runner.stop();
+  override stop(): void {
+    super.stop();
     for (const [key, s] of this.services) {
       this.closeService(key, s);
       s.socket.destroy();
