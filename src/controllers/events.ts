@@ -5,7 +5,7 @@
 import type { ApiClient } from '../api/client.js';
 import type { Event, KubeObject } from '../api/types.js';
 import type { Clock } from '../util/clock.js';
-import { rfc3339 } from '../util/time.js';
+import { timestamp } from '../api/timestamps.js';
 
 export class EventRecorder {
   private readonly seen = new Map<string, { name: string; namespace: string; count: number; first: string }>();
@@ -28,7 +28,7 @@ export class EventRecorder {
 
   /** Resolves when the write is done (tests); callers in loops need not await. */
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const now = rfc3339(this.clock.now());
+    const now = timestamp(this.clock.now());
     // Events about cluster-scoped objects (Nodes) live in the default namespace, as in Kubernetes.
     const namespace = obj.metadata.namespace || 'default';
     const key = `${obj.metadata.uid ?? obj.metadata.name}|${type}|${reason}|${message}`;

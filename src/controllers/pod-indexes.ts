@@ -12,12 +12,41 @@ export const POD_BY_LABEL = 'pod-label';
 export const POD_BY_NODE = 'pod-node';
 
 export function ensurePodIndexes(pods: Informer<Pod>): void {
-  pods.addIndex(POD_BY_CONTROLLER, (p) => {
-    const ref = p.metadata.ownerReferences?.find((o) => o.controller);
-    return ref ? [ref.uid] : [];
-  });
-  pods.addIndex(POD_BY_LABEL, (p) => Object.entries(p.metadata.labels ?? {}).map(([k, v]) => `${p.metadata.namespace}|${k}=${v}`));
-  pods.addIndex(POD_BY_NODE, (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
+  pods.addIndex(POD_BY_CONTROLLER, controllerIndexValues);
+  pods.addIndex(POD_BY_LABEL, labelIndexValues);
+  pods.addIndex(POD_BY_NODE, (p) => (p.spec?.nodeName ? [p.spec.nodeName] : NONE));
+}
+
+const NONE: string[] = [];
+
+/**
+ * Index values depend only on the labels (and namespace) or the owner references, which status
+ * writes leave as the same frozen objects: they are worked out once per such object, not once per
+ * pod event (the informer compares them with the values it filed the pod under).
+ */
+const labelValues = new WeakMap<object, { namespace: string | undefined; values: string[] }>();
+const controllerValues = new WeakMap<object, string[]>();
+
+function labelIndexValues(o: KubeObject): string[] {
+  const labels = o.metadata.labels;
+  if (!labels) return NONE;
+  const namespace = o.metadata.namespace;
+  const hit = labelValues.get(labels);
+  if (hit && hit.namespace === namespace) return hit.values;
+  const values = Object.entries(labels).map(([k, v]) => `${namespace}|${k}=${v}`);
+  if (Object.isFrozen(labels)) labelValues.set(labels, { namespace, values });
+  return values;
+}
+
+function controllerIndexValues(o: KubeObject): string[] {
+  const refs = o.metadata.ownerReferences;
+  if (!refs) return NONE;
+  const hit = controllerValues.get(refs);
+  if (hit) return hit;
+  const ref = refs.find((r) => r.controller);
+  const values = ref ? [ref.uid] : NONE;
+  if (Object.isFrozen(refs) && (!ref || Object.isFrozen(ref))) controllerValues.set(refs, values);
+  return values;
 }
 
 /**
@@ -28,11 +57,8 @@ export const OBJ_BY_CONTROLLER = 'obj-controller-uid';
 export const OBJ_BY_LABEL = 'obj-label';
 
 export function ensureOwnedIndexes<T extends KubeObject>(inf: Informer<T>): void {
-  inf.addIndex(OBJ_BY_CONTROLLER, (o) => {
-    const ref = o.metadata.ownerReferences?.find((r) => r.controller);
-    return ref ? [ref.uid] : [];
-  });
-  inf.addIndex(OBJ_BY_LABEL, (o) => Object.entries(o.metadata.labels ?? {}).map(([k, v]) => `${o.metadata.namespace}|${k}=${v}`));
+  inf.addIndex(OBJ_BY_CONTROLLER, controllerIndexValues);
+  inf.addIndex(OBJ_BY_LABEL, labelIndexValues);
 }
 
 export function claimCandidates<T extends KubeObject>(inf: Informer<T>, namespace: string, owner: KubeObject, selector: LabelSelector | undefined): T[] {

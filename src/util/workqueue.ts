@@ -13,13 +13,17 @@ export interface WorkQueueOptions {
 }
 
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  /** Keys waiting, from `head` on: taking one moves `head` instead of shifting the array. */
+  private queue: string[] = [];
+  private head = 0;
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly delayed = new Map<string, TimerHandle>();
   private waiters: (() => void)[] = [];
   private shuttingDown = false;
+  /** Keys to add once the current turn of the event loop is over (addSoon). */
+  private soon = new Set<string>();
 
   constructor(private readonly opts: WorkQueueOptions) {}
 
@@ -29,6 +33,25 @@ export class WorkQueue {
     if (this.processing.has(key)) return; // re-queued by done()
     this.queue.push(key);
     this.wakeOne();
+  }
+
+  /**
+   * Adds `key` when the current turn of the event loop is over (setImmediate), so that a burst of
+   * events in one turn (a write and everything it sets off, the timers due together) queues it
+   * once: a real controller's workers run beside the handlers that add keys, and keys added while
+   * they are busy coalesce the same way. No time passes: the key is queued before the next turn's
+   * timers and I/O.
+   */
+  addSoon(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.soon.size === 0) {
+      setImmediate(() => {
+        const keys = this.soon;
+        this.soon = new Set();
+        for (const k of keys) this.add(k);
+      });
+    }
+    this.soon.add(key);
   }
 
   addAfter(key: string, delayMs: number): void {
@@ -67,11 +90,19 @@ export class WorkQueue {
 
   /** Resolves with the next key, or undefined once shut down. */
   async get(): Promise<string | undefined> {
-    while (this.queue.length === 0) {
+    while (this.len() === 0) {
       if (this.shuttingDown) return undefined;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
-    const key = this.queue.shift()!;
+    const key = this.queue[this.head++]!;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      // Drop the consumed front now and then, so a queue that never empties does not grow.
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     this.dirty.delete(key);
     this.processing.add(key);
     return key;
@@ -86,18 +117,19 @@ export class WorkQueue {
   }
 
   len(): number {
-    return this.queue.length;
+    return this.queue.length - this.head;
   }
 
   /** True when nothing is queued, processing or waiting for a retry. */
   idle(): boolean {
-    return this.queue.length === 0 && this.processing.size === 0 && this.delayed.size === 0;
+    return this.len() === 0 && this.processing.size === 0 && this.delayed.size === 0 && this.soon.size === 0;
   }
 
   shutDown(): void {
     this.shuttingDown = true;
     for (const t of this.delayed.values()) t.cancel();
     this.delayed.clear();
+    this.soon.clear();
     for (const w of this.waiters.splice(0)) w();
   }
 

@@ -52,6 +52,33 @@ describe('Informer', () => {
     expect(inf.listNamespace('other')).to.deep.equal([]);
   });
 
+  it('files status writes without moving objects between index values, and an index added late', async () => {
+    inf = new Informer(api.client, 'pods', { clock: new RealClock() });
+    let calls = 0;
+    inf.addIndex('app', (p) => {
+      calls++;
+      return p.metadata.labels?.app ? [p.metadata.labels.app] : [];
+    });
+    inf.start();
+    await inf.waitForSync();
+    const a = await api.client.create<any>('pods', { ...podManifest('a'), metadata: { name: 'a', namespace: 'default', labels: { app: 'web', tier: 'x' } } });
+    await api.client.update('pods', { ...a, status: { phase: 'Running' } }, 'status');
+    await settle();
+    expect(calls).to.equal(2); // once per event: the old values are remembered, not recomputed
+    expect(inf.byIndex('app', 'web').map((p) => p.status?.phase)).to.deep.equal(['Running']);
+    inf.addIndex('tier', (p) => (p.metadata.labels?.tier ? [p.metadata.labels.tier] : []));
+    await api.client.patch('pods', 'default', 'a', 'merge', { metadata: { labels: { app: 'db', tier: 'y' } } });
+    await settle();
+    expect(inf.byIndex('app', 'web')).to.deep.equal([]);
+    expect(inf.byIndex('app', 'db').map((p) => p.metadata.name)).to.deep.equal(['a']);
+    expect(inf.byIndex('tier', 'x')).to.deep.equal([]);
+    expect(inf.byIndex('tier', 'y').map((p) => p.metadata.name)).to.deep.equal(['a']);
+    await api.client.delete('pods', 'default', 'a', { gracePeriodSeconds: 0 });
+    await settle();
+    expect(inf.byIndex('tier', 'y')).to.deep.equal([]);
+    expect(inf.listNamespace('default')).to.deep.equal([]);
+  });
+
   it('follows a burst of writes larger than the watch history without losing any', async () => {
     api.close();
     api = await startTestApi({ historySize: 2 });

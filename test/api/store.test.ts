@@ -115,4 +115,27 @@ describe('MemoryStore', () => {
     s.delete('pods', 'default', 'b');
     expect(seen).to.deep.equal(['ADDED:a', 'MODIFIED:b', 'MODIFIED:a', 'DELETED:b']);
   });
+
+  it('wakes a node watch pinned to metadata.name only for that node', () => {
+    const s = new MemoryStore();
+    const seen: string[] = [];
+    s.watch('nodes', s.currentResourceVersion(), (e) => seen.push(`${e.type}:${e.name}`), { trigger: 'n1' });
+    const node = (name: string, podCIDR?: string): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: podCIDR ? { podCIDR } : {} });
+    s.create('nodes', node('n1'));
+    s.create('nodes', node('n2'));
+    s.update('nodes', node('n2', '10.244.2.0/24'));
+    s.update('nodes', node('n1', '10.244.1.0/24'));
+    s.delete('nodes', '', 'n1');
+    expect(seen).to.deep.equal(['ADDED:n1', 'MODIFIED:n1', 'DELETED:n1']);
+  });
+
+  it('makes a version\'s JSON on first need, once, and exactly as JSON.stringify would', () => {
+    const s = new MemoryStore();
+    const stored = s.create('pods', pod('a', 'default', { labels: { app: 'web' } }));
+    const text = stored.json;
+    expect(JSON.parse(text)).to.deep.equal(stored.object);
+    expect(text).to.equal(JSON.stringify(stored.object));
+    expect(stored.json).to.equal(text);
+    expect(Object.isFrozen(stored.object) && Object.isFrozen(stored.object.metadata.labels)).to.equal(true);
+  });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { buildPodStatus, containerId, type LocalPodState } from '../../src/node/pod-status.js';
+import { buildPodStatus, canonicalJson, containerId, type LocalPodState } from '../../src/node/pod-status.js';
 import type { Pod } from '../../src/api/types.js';
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);
@@ -82,4 +82,44 @@ describe('buildPodStatus', () => {
     expect(s.conditions![0]).to.deep.equal(other);
     expect(s.conditions![5]).to.deep.equal(scheduled);
   });
+
+  it('hands back the status in the API when nothing changed, and a frozen one otherwise', () => {
+    const first = buildPodStatus(pod(), base, T0);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.conditions![0])).to.equal(true);
+    const stored = pod(JSON.parse(JSON.stringify(first)));
+    expect(buildPodStatus(stored, base, T0 + 5000)).to.equal(stored.status);
+    expect(buildPodStatus(stored, { ...base, ready: false }, T0 + 5000)).not.to.equal(stored.status);
+  });
 });
+
+describe('canonicalJson', () => {
+  /** The definition: JSON.stringify with every object's keys sorted. */
+  const reference = (v: unknown) =>
+    JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x));
+  const values: unknown[] = [
+    undefined,
+    null,
+    'a"b',
+    3,
+    [],
+    {},
+    { b: 1, a: [{ d: 1, c: undefined }, null, () => 1], c: { z: { y: 1, x: 2 } } },
+    { a: 1, b: { c: 2, d: [3, { e: 4, f: 5 }] } },
+    { '10': 'x', '9': 'y', b: 'b', a: 'a' },
+    { when: new Date(Date.UTC(2026, 0, 1)), n: NaN },
+    buildPodStatus(pod(), base, T0),
+  ];
+  values.forEach((v, i) => {
+    it(`prints what sorted-key JSON.stringify prints (#${i})`, () => {
+      expect(canonicalJson(v)).to.equal(reference(v));
+      expect(canonicalJson(v)).to.equal(canonicalJson(v)); // remembered for frozen values: the same text
+    });
+  });
+
+  it('gives equal statuses the same text whatever their key order', () => {
+    const s = buildPodStatus(pod(), base, T0) as Record<string, unknown>;
+    const reordered = Object.fromEntries(Object.entries(s).reverse());
+    expect(canonicalJson(reordered)).to.equal(canonicalJson(s));
+  });
+});
+

@@ -36,9 +36,11 @@ export const NAMESPACE_INDEX = 'namespace';
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
-  private readonly indexers = new Map<string, IndexFunc<T>>([[NAMESPACE_INDEX, (o) => [o.metadata.namespace ?? '']]]);
+  private readonly indexers = new Map<string, IndexFunc<T>>([[NAMESPACE_INDEX, namespaceValues]]);
   /** index name → index value → object keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>([[NAMESPACE_INDEX, new Map()]]);
+  /** The index values each cached object is filed under, one list per indexer in indexers' order. */
+  private readonly filed = new Map<string, string[][]>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private synced = false;
   private stopped = true;
@@ -102,7 +104,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.indexers.set(name, fn);
     const index = new Map<string, Set<string>>();
     this.indices.set(name, index);
-    for (const [key, obj] of this.cache) for (const v of fn(obj)) addTo(index, v, key);
+    for (const [key, obj] of this.cache) {
+      const values = fn(obj);
+      this.filed.get(key)?.push(values);
+      for (const v of values) addTo(index, v, key);
+    }
   }
 
   /** Objects whose index `name` contains `value`, e.g. byIndex('namespace', 'default'). */
@@ -119,14 +125,35 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.byIndex(NAMESPACE_INDEX, namespace);
   }
 
-  private store(key: string, obj: T | undefined, old: T | undefined): void {
+  /**
+   * Files `obj` (undefined: removes the key) in the cache and every index. The values `old` was
+   * filed under are remembered, so an update computes each index once and touches an index only
+   * when the object's values there changed (a status write changes none of them).
+   */
+  private store(key: string, obj: T | undefined): void {
+    const before = this.filed.get(key);
+    // A new list of filed values only when some index changed (not for a status write).
+    let after: string[][] | undefined = obj && !before ? [] : undefined;
+    let i = 0;
     for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
-      if (old) for (const v of fn(old)) removeFrom(index, v, key);
-      if (obj) for (const v of fn(obj)) addTo(index, v, key);
+      const was = before?.[i] ?? NONE;
+      const now = obj ? fn(obj) : NONE;
+      if (!sameValues(was, now)) {
+        if (obj && !after) after = before!.slice(0, i);
+        const index = this.indices.get(name)!;
+        for (const v of was) removeFrom(index, v, key);
+        for (const v of now) addTo(index, v, key);
+      }
+      after?.push(now);
+      i++;
     }
-    if (obj) this.cache.set(key, obj);
-    else this.cache.delete(key);
+    if (obj) {
+      this.cache.set(key, obj);
+      if (after) this.filed.set(key, after);
+    } else {
+      this.cache.delete(key);
+      this.filed.delete(key);
+    }
   }
 
   size(): number {
@@ -189,11 +216,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     const key = objectKey(ev.object);
     const old = this.cache.get(key);
     if (ev.type === 'DELETED') {
-      this.store(key, undefined, old);
+      this.store(key, undefined);
       for (const h of this.handlers) h.onDelete?.(ev.object);
       return;
     }
-    this.store(key, ev.object, old);
+    this.store(key, ev.object);
     if (old) for (const h of this.handlers) h.onUpdate?.(old, ev.object);
     else for (const h of this.handlers) h.onAdd?.(ev.object);
   }
@@ -205,13 +232,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.cache.get(key);
-      this.store(key, obj, old);
+      this.store(key, obj);
       if (!old) for (const h of this.handlers) h.onAdd?.(obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) for (const h of this.handlers) h.onUpdate?.(old, obj);
     }
     for (const [key, old] of [...this.cache]) {
       if (seen.has(key)) continue;
-      this.store(key, undefined, old);
+      this.store(key, undefined);
       for (const h of this.handlers) h.onDelete?.(old);
     }
   }
@@ -221,6 +248,23 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.retry?.cancel();
     this.retry = this.opts.clock.setTimeout(fn, this.opts.retryMs ?? 1000);
   }
+}
+
+const NONE: string[] = [];
+
+/** One shared (never changed) value list per namespace, rather than a new array per event. */
+const namespaceLists = new Map<string, string[]>();
+function namespaceValues(o: KubeObject): string[] {
+  const ns = o.metadata.namespace ?? '';
+  let values = namespaceLists.get(ns);
+  if (!values) namespaceLists.set(ns, (values = [ns]));
+  return values;
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function addTo(index: Map<string, Set<string>>, value: string, key: string): void {

@@ -43,12 +43,19 @@ export class InProcessClient implements ApiClient {
    * a handler cannot re-enter the writer's code (as with a real watch over a socket).
    */
   watch<T extends KubeObject>(resource: string, opts: WatchOptions, handlers: WatchHandlers<T>): Watch {
-    const queue: WatchEvent<T>[] = [];
+    // Events waiting, from `head` on (shift() is linear in the queue's length, and a burst of
+    // writes queues thousands of events before the first flush).
+    let queue: WatchEvent<T>[] = [];
+    let head = 0;
     let scheduled = false;
     let stopped = false;
     const flush = (): void => {
       scheduled = false;
-      while (queue.length && !stopped) handlers.onEvent(queue.shift()!);
+      while (head < queue.length && !stopped) handlers.onEvent(queue[head++]!);
+      if (head >= queue.length) {
+        queue = [];
+        head = 0;
+      }
     };
     const push = (ev: WatchEvent<T>): void => {
       queue.push(ev);

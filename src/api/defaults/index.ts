@@ -8,6 +8,7 @@ import type { KubeObject } from '../types.js';
 import { defaultDaemonSetSpec, defaultDeploymentSpec, defaultReplicaSetSpec, defaultStatefulSetSpec } from './apps.js';
 import { defaultEndpointSlice, defaultEndpoints, defaultNamespace, defaultNode } from './core.js';
 import { isObject, type Obj } from './json.js';
+import { deepCopy } from '../store/freeze.js';
 import { defaultPodSpec } from './podspec.js';
 import { defaultServiceSpec } from './service.js';
 
@@ -44,7 +45,14 @@ function groupOf(apiVersion: string | undefined): string {
 
 /** Returns a defaulted deep copy of `obj`; kinds without defaults come back as a plain copy. */
 export function applyDefaults<T extends KubeObject>(obj: T): T {
-  const copy = structuredClone(obj) as T;
-  DEFAULTERS[`${groupOf(obj.apiVersion)}/${obj.kind}`]?.(copy as Obj);
-  return copy;
+  return applyDefaultsInPlace(deepCopy(obj));
+}
+
+/**
+ * Defaults `obj` itself and returns it: for a caller that owns a private, mutable copy (the API
+ * service copies each request body once), so no second copy is made.
+ */
+export function applyDefaultsInPlace<T extends KubeObject>(obj: T): T {
+  DEFAULTERS[`${groupOf(obj.apiVersion)}/${obj.kind}`]?.(obj as Obj);
+  return obj;
 }

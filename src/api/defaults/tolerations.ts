@@ -5,6 +5,7 @@
  * deletes them.
  */
 import type { Pod, Toleration } from '../types.js';
+import { deepCopy } from '../store/freeze.js';
 
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -20,7 +21,7 @@ function tolerates(t: Toleration, key: string): boolean {
  * `seconds`, unless the pod already tolerates them.
  */
 export function addDefaultTolerations(pod: Pod, seconds: number = DEFAULT_TOLERATION_SECONDS): Pod {
-  return addDefaultTolerationsInPlace(structuredClone(pod) as Pod, seconds);
+  return addDefaultTolerationsInPlace(deepCopy(pod) as Pod, seconds);
 }
 
 /** The same on a pod the caller owns (the API server's per-request copy): no second copy. */

@@ -200,6 +200,8 @@ const OPERATORS: Readonly<Record<string, LabelOperator>> = { In: 'in', NotIn: 'n
  */
 export function labelSelectorFromObject(sel: LabelSelector | null | undefined): LabelMatcher {
   if (sel == null) return NOTHING;
+  const cached = compiled.get(sel);
+  if (cached) return cached;
   const reqs: Requirement[] = [];
   const add = (r: Requirement | string) => {
     if (typeof r === 'string') throw new KemuError('ERR_BAD_SELECTOR', r);
@@ -213,7 +215,10 @@ export function labelSelectorFromObject(sel: LabelSelector | null | undefined): 
     }
     add(newRequirement(expr.key, op, [...(expr.values ?? [])]));
   }
-  return reqs.length === 0 ? EVERYTHING : new Selector(reqs);
+  // Only a deeply frozen selector is remembered: its matchLabels and expressions cannot change.
+  const frozen = Object.isFrozen(sel.matchLabels ?? sel) && (sel.matchExpressions ?? []).every((e) => Object.isFrozen(e) && Object.isFrozen(e.values ?? e));
+  const matcher = reqs.length === 0 ? EVERYTHING : new Selector(reqs);
+  return frozen ? remember(sel, matcher) : matcher;
 }
 
 /**
@@ -222,6 +227,20 @@ export function labelSelectorFromObject(sel: LabelSelector | null | undefined): 
  */
 export function selectorFromSet(set: Readonly<Record<string, string>> | null | undefined): LabelMatcher {
   if (set == null) return EVERYTHING;
+  const cached = compiled.get(set);
+  if (cached) return cached;
   const reqs = Object.keys(set).map((k) => new Requirement(k, '=', [set[k]!]));
-  return reqs.length === 0 ? EVERYTHING : new Selector(reqs);
+  return remember(set, reqs.length === 0 ? EVERYTHING : new Selector(reqs));
+}
+
+/**
+ * Selectors compiled from frozen objects (the API's stored objects, shared by every informer),
+ * which cannot change: each is compiled once however many syncs ask for it. Matchers are
+ * immutable, so sharing one is safe.
+ */
+const compiled = new WeakMap<object, LabelMatcher>();
+
+function remember(source: object, matcher: LabelMatcher): LabelMatcher {
+  if (Object.isFrozen(source)) compiled.set(source, matcher);
+  return matcher;
 }

@@ -5,15 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../util/clock.js';
-import { rfc3339 } from '../../util/time.js';
+import { timestamp } from '../timestamps.js';
 import { isKemuError } from '../../util/errors.js';
 import { resourceByPlural, apiVersionOf, type ResourceInfo } from '../resources.js';
 import type { KubeObject, StatusCause } from '../types.js';
 import type { Store, StoredObject, StoreEvent, StoreWatch } from '../store/store.js';
-import { deepCopy } from '../store/freeze.js';
+import { copyUnlessFrozen, deepCopy, jsonEqual } from '../store/freeze.js';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound, toApiError } from '../errors.js';
-import { applyDefaults } from '../defaults/index.js';
-import { fieldErrorBody, findTypeErrors, validateObject, validateUpdate, type FieldError } from '../validation/index.js';
+import { applyDefaultsInPlace } from '../defaults/index.js';
+import { fieldErrorBody, findTypeErrors, validateWrite, type FieldError } from '../validation/index.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../patch/index.js';
 import type { PatchType } from '../client.js';
 import { Paginator, type Page } from './paging.js';
@@ -160,9 +160,10 @@ export class ApiService {
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
     obj.metadata.uid = randomUUID();
-    obj.metadata.creationTimestamp = rfc3339(this.clock.now());
+    obj.metadata.creationTimestamp = timestamp(this.clock.now());
     if (obj.spec !== undefined) obj.metadata.generation = 1;
-    let next = applyDefaults(obj) as KubeObject;
+    // checkBody made `obj` this request's own copy: defaults go straight into it.
+    let next = applyDefaultsInPlace(obj);
     this.validate(r, next, undefined);
     next = admitCreate(r, next, this.ctx);
     if (opts.dryRun) return { object: next, json: JSON.stringify(next), resourceVersion: 0 };
@@ -269,11 +270,13 @@ export class ApiService {
       if (next.metadata.deletionGracePeriodSeconds === undefined) delete next.metadata.deletionGracePeriodSeconds;
       if (next.metadata.generation === undefined) delete next.metadata.generation;
       if (r.subresources.includes('status')) {
+        // A copy: defaulting may complete it (a Service's load-balancer ingress ipMode).
         if (old.status === undefined) delete next.status;
-        else next.status = old.status;
+        else next.status = deepCopy(old.status);
       }
-      next = applyDefaults(next) as KubeObject;
-      if (next.spec !== undefined && JSON.stringify(next.spec) !== JSON.stringify(old.spec)) {
+      next = applyDefaultsInPlace(next);
+      // Semantic equality, as Kubernetes' strategies compare specs: key order does not count.
+      if (next.spec !== undefined && !jsonEqual(next.spec, old.spec)) {
         next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
     }
@@ -315,11 +318,10 @@ export class ApiService {
     const pod = current.object;
     if (pod.metadata.deletionTimestamp) throw conflict(r, podName, 'pod is being deleted, cannot be assigned to a host');
     if (pod.spec?.nodeName) throw conflict(r, podName, `pod ${podName} is already assigned to node "${pod.spec.nodeName}"`);
-    const next = deepCopy(pod);
-    next.spec.nodeName = nodeName;
-    const conditions = (next.status?.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(this.clock.now()) });
-    next.status = { ...(next.status ?? {}), conditions };
+    // Only spec.nodeName and the PodScheduled condition change; the rest stays shared (and frozen).
+    const conditions = (pod.status?.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(this.clock.now()) });
+    const next: KubeObject = { ...pod, spec: { ...pod.spec, nodeName }, status: { ...(pod.status ?? {}), conditions } };
     return this.store.update(r.plural, next, current.resourceVersion);
   }
 
@@ -333,7 +335,7 @@ export class ApiService {
   }
 
   private validate(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
-    this.reportInvalid(r, obj, [...validateObject(obj, { serviceSubnet: this.ctx.serviceSubnet }), ...(old ? validateUpdate(obj, old) : [])]);
+    this.reportInvalid(r, obj, validateWrite(obj, old, { serviceSubnet: this.ctx.serviceSubnet }));
   }
 
   private reportInvalid(r: ResourceInfo, obj: KubeObject, errors: FieldError[]): void {
@@ -350,12 +352,13 @@ export class ApiService {
   private checkBody(r: ResourceInfo, body: unknown, namespace: string | undefined, owned = false, subresource?: string): KubeObject {
     if (!isObject(body)) throw badRequest(`the body of the request was not a JSON object`);
     // Callers' objects may be frozen informer objects or reused by them: copy unless already ours.
-    // A status (or finalize) write takes only .status (.spec) from the body, so only that is copied.
+    // A status (or finalize) write takes only .status (.spec) from the body, as it is (no
+    // defaulting touches it): only that is copied, and frozen parts of it are shared, not copied.
     let obj: KubeObject;
     if (owned) obj = body as KubeObject;
     else if (subresource === 'status' || subresource === 'finalize') {
       const part = subresource === 'status' ? 'status' : 'spec';
-      obj = { ...(body as KubeObject), metadata: { ...((body as KubeObject).metadata ?? {}) }, [part]: deepCopy(body[part]) };
+      obj = { ...(body as KubeObject), metadata: { ...((body as KubeObject).metadata ?? {}) }, [part]: copyUnlessFrozen(body[part]) };
     } else obj = deepCopy(body) as KubeObject;
     const expected = apiVersionOf(r);
     if (obj.kind === undefined) obj.kind = r.kind;

@@ -144,7 +144,7 @@ export class MemoryStore implements Store {
       metadata: { ...object.metadata, resourceVersion: String(resourceVersion) },
     };
     deepFreeze(stamped);
-    return { object: stamped, json: JSON.stringify(stamped), resourceVersion };
+    return new Stored(stamped, resourceVersion);
   }
 
   private emit(
@@ -177,6 +177,24 @@ export class MemoryStore implements Store {
       if (now !== undefined) for (const l of [...(table.triggered.get(now) ?? [])]) l(event);
       if (before !== undefined && before !== now) for (const l of [...(table.triggered.get(before) ?? [])]) l(event);
     }
+  }
+}
+
+/**
+ * A stored version. Its JSON is made the first time a reader needs it (a LIST or watch over HTTP)
+ * and kept: the object is frozen, so the text can never go stale, and in-process readers, which
+ * never need it, pay nothing for it.
+ */
+class Stored implements StoredObject {
+  private text: string | undefined;
+
+  constructor(
+    readonly object: KubeObject,
+    readonly resourceVersion: number,
+  ) {}
+
+  get json(): string {
+    return (this.text ??= JSON.stringify(this.object));
   }
 }
 

@@ -1,13 +1,13 @@
 /**
  * The storage interface behind the API service: memory now, etcd later. Objects are stored
  * deep-frozen together with their JSON text, so a LIST or a watch fan-out reuses the bytes
- * serialized once at write time instead of stringifying per reader.
+ * serialized once (on first need, then kept) instead of stringifying per reader.
  */
 import type { KubeObject } from '../types.js';
 
 export interface StoredObject {
   readonly object: KubeObject;
-  /** JSON.stringify(object), computed once. */
+  /** JSON.stringify(object), computed at most once. */
   readonly json: string;
   readonly resourceVersion: number;
 }

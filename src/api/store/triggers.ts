@@ -12,4 +12,7 @@ export interface WatchTrigger {
 
 export const WATCH_TRIGGERS: Readonly<Record<string, WatchTrigger>> = {
   pods: { field: 'spec.nodeName', value: (o) => o.spec?.nodeName || undefined },
+  // Every kubelet watches its own Node (`metadata.name=ITS_NAME`), as kube-apiserver's node
+  // storage indexes (NodeNameTriggerFunc).
+  nodes: { field: 'metadata.name', value: (o) => o.metadata.name || undefined },
 };

@@ -57,6 +57,19 @@ export function validateObject(obj: KubeObject, opts: ValidateOptions = {}): Fie
 }
 
 /**
+ * validateObject(newObj) followed by validateUpdate(newObj, oldObj) when there is an old object —
+ * the API server's checks for one write — with the type walk done once instead of twice.
+ */
+export function validateWrite(newObj: KubeObject, oldObj: KubeObject | undefined, opts: ValidateOptions = {}): FieldError[] {
+  const o = newObj as unknown as Record<string, unknown>;
+  const typeErrors = findTypeErrors(o);
+  if (typeErrors.length) return typeErrors; // validateUpdate adds nothing to type errors
+  const v = Object.hasOwn(VALIDATORS, String(newObj.kind)) ? VALIDATORS[String(newObj.kind)] : undefined;
+  const errs = v ? v(o, opts) : [];
+  return oldObj ? [...errs, ...immutabilityErrors(o, oldObj as unknown as Record<string, unknown>)] : errs;
+}
+
+/**
  * The update-only rules (immutable fields such as Service clusterIP, workload selectors, Pod spec,
  * StatefulSet spec). It does not re-validate the new object: callers run validateObject(newObj)
  * as well, as the API server does on every write.

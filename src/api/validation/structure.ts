@@ -156,7 +156,27 @@ function typeError(path: string, v: unknown, expected: string): FieldError {
   return invalid(path, v, `must be of type ${expected}`, compound ? `"${typeName(v)}"` : undefined);
 }
 
-function walk(v: unknown, shape: Shape, path: string, out: Found): void {
+/**
+ * Where the walk is: field names, list indexes and map keys from the top. Paths are only spelled
+ * out when a value is wrong, so a valid object (nearly every write) costs no strings.
+ */
+const FIELD = 0;
+const INDEX = 1;
+const MAP_KEY = 2;
+const segments: (string | number)[] = [];
+const segmentKinds: number[] = [];
+
+function currentPath(): string {
+  let path = '';
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!;
+    const k = segmentKinds[i];
+    path = k === FIELD ? child(path, s as string) : k === INDEX ? index(path, s as number) : `${path}[${s}]`;
+  }
+  return path;
+}
+
+function walk(v: unknown, shape: Shape, out: Found): void {
   // JSON null decodes to the zero value of any Go type, so it is accepted everywhere.
   if (v === null || v === undefined || shape === 'any') return;
   if (typeof shape === 'string') {
@@ -166,35 +186,49 @@ function walk(v: unknown, shape: Shape, path: string, out: Found): void {
       : shape === 'number' ? typeof v === 'number'
       : shape === 'boolean' ? typeof v === 'boolean'
       : typeof v === 'string' || Number.isInteger(v);
-    if (!ok) out.types.push(typeError(path, v, shape === 'intOrString' ? 'integer or string' : shape));
+    if (!ok) out.types.push(typeError(currentPath(), v, shape === 'intOrString' ? 'integer or string' : shape));
     return;
   }
   if ('list' in shape) {
-    if (!Array.isArray(v)) out.types.push(typeError(path, v, 'array'));
-    else v.forEach((x, i) => walk(x, shape.list, index(path, i), out));
+    if (!Array.isArray(v)) {
+      out.types.push(typeError(currentPath(), v, 'array'));
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      segments.push(i);
+      segmentKinds.push(INDEX);
+      walk(v[i], shape.list, out);
+      segments.pop();
+      segmentKinds.pop();
+    }
     return;
   }
   if (!isObj(v)) {
-    out.types.push(typeError(path, v, 'object'));
+    out.types.push(typeError(currentPath(), v, 'object'));
     return;
   }
-  if ('map' in shape) {
-    for (const [k, x] of Object.entries(v)) walk(x, shape.map, `${path}[${k}]`, out);
-    return;
-  }
-  for (const [k, x] of Object.entries(v)) {
+  const isMap = 'map' in shape;
+  for (const k in v) {
     // Own properties only: a key such as "constructor" is not a field.
-    const sub = Object.hasOwn(shape.fields, k) ? shape.fields[k] : undefined;
-    const p = child(path, k);
-    if (sub === undefined) out.unknown.push({ field: p, type: 'FieldValueInvalid', message: `unknown field "${p}"` });
-    else walk(x, sub, p, out);
+    if (!Object.hasOwn(v, k)) continue;
+    const sub = isMap ? shape.map : Object.hasOwn(shape.fields, k) ? shape.fields[k] : undefined;
+    segments.push(k);
+    segmentKinds.push(isMap ? MAP_KEY : FIELD);
+    if (sub === undefined) {
+      const p = currentPath();
+      out.unknown.push({ field: p, type: 'FieldValueInvalid', message: `unknown field "${p}"` });
+    } else walk(v[k], sub, out);
+    segments.pop();
+    segmentKinds.pop();
   }
 }
 
 function check(obj: Record<string, unknown>): Found {
   const out: Found = { unknown: [], types: [] };
   const shape = Object.hasOwn(KIND_SHAPES, String(obj.kind)) ? KIND_SHAPES[String(obj.kind)] : undefined;
-  if (shape) walk(obj, shape, '', out);
+  segments.length = 0;
+  segmentKinds.length = 0;
+  if (shape) walk(obj, shape, out);
   return out;
 }
 

@@ -6,6 +6,7 @@
 import type { DaemonSet, Node, Pod, Toleration } from '../../api/types.js';
 import { findUntoleratedTaint, matchesNodeSelectorAndAffinity, TAINT_UNSCHEDULABLE } from '../scheduler/filters.js';
 import { newControllerRef, podFromTemplate, generateNamePrefix } from '../replicaset/pods.js';
+import { deepCopy } from '../../api/store/freeze.js';
 
 export const REVISION_LABEL = 'controller-revision-hash';
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
@@ -66,7 +67,7 @@ export function nodeShouldRunDaemonPod(node: Node, pod: Pod): [boolean, boolean]
  * "metadata.name In [node]" (the DaemonSet controller already checked the user's terms).
  */
 export function pinToNode(pod: Pod, nodeName: string, hash: string, generation: number | undefined): Pod {
-  const out = structuredClone(pod);
+  const out = deepCopy(pod);
   const term = { matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] };
   const affinity = (out.spec.affinity ??= {});
   const nodeAffinity = (affinity.nodeAffinity ??= {});

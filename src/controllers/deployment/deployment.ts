@@ -25,6 +25,7 @@ import { deploymentComplete, planNewReplicaSet, planOldReplicaSets, planProporti
 import { calculateStatus, getCondition, hasProgressDeadline, msUntilDeadline, newCondition, REASON, rolloutStatus, setCondition, type DeploymentStatus } from './status.js';
 import * as util from './util.js';
 import { DeploymentWriter } from './writer.js';
+import { deepCopy } from '../../api/store/freeze.js';
 
 export interface DeploymentControllerOptions {
   client: ApiClient;
@@ -101,8 +102,10 @@ export class DeploymentController extends Controller {
     const [ns, name] = splitKey(key);
     const cached = this.deployments.get(ns, name);
     if (!cached) return;
-    // A private working copy: status and annotations change as the sync goes.
-    const d = structuredClone(cached) as Deployment;
+    // A private working copy of what changes as the sync goes (metadata, status); the spec is
+    // only read, so it stays the cache's frozen one (which also lets template comparisons be
+    // remembered).
+    const d = { ...cached, metadata: deepCopy(cached.metadata), status: deepCopy(cached.status) } as Deployment;
     const selector = selectorOf(d);
     if (!selector) return;
     if (selector.empty) {
@@ -206,7 +209,7 @@ export class DeploymentController extends Controller {
     const status = (d.status ??= {}) as DeploymentStatus;
     const now = this.clock.now();
     if (existing) {
-      const copy = structuredClone(existing) as ReplicaSet;
+      const copy = deepCopy(existing) as ReplicaSet;
       const annotated = util.setNewReplicaSetAnnotations(d, copy, revision, true);
       if (annotated || (copy.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0)) {
         copy.spec.minReadySeconds = d.spec.minReadySeconds ?? 0;

@@ -6,6 +6,7 @@
  * name ("<deploy>-7c5ddbdf54"), stable for the same template, different for a different one.
  */
 import type { PodTemplateSpec } from '../../api/types.js';
+import { jsonEqual } from '../../api/store/freeze.js';
 import { canonicalJSON } from '../replicaset/pods.js';
 
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
@@ -47,5 +48,18 @@ export function computeHash(template: PodTemplateSpec, collisionCount?: number):
 
 /** deploymentutil.EqualIgnoreHash: templates equal once the pod-template-hash label is ignored. */
 export function equalIgnoreHash(a: PodTemplateSpec, b: PodTemplateSpec): boolean {
-  return canonicalJSON(withoutHashLabel(a)) === canonicalJSON(withoutHashLabel(b));
+  // Frozen templates (the informers') cannot change: their comparison is remembered, since every
+  // Deployment sync compares its template with each of its ReplicaSets' again.
+  const frozen = Object.isFrozen(a) && Object.isFrozen(b);
+  const known = frozen ? compared.get(a)?.get(b) : undefined;
+  if (known !== undefined) return known;
+  const equal = jsonEqual(withoutHashLabel(a), withoutHashLabel(b));
+  if (frozen) {
+    let row = compared.get(a);
+    if (!row) compared.set(a, (row = new WeakMap()));
+    row.set(b, equal);
+  }
+  return equal;
 }
+
+const compared = new WeakMap<object, WeakMap<object, boolean>>();

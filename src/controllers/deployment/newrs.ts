@@ -8,13 +8,14 @@ import { newControllerRef } from '../replicaset/pods.js';
 import { computeHash, POD_TEMPLATE_HASH } from './hash.js';
 import { newRSNewReplicas } from './rolling.js';
 import { setNewReplicaSetAnnotations } from './util.js';
+import { deepCopy } from '../../api/store/freeze.js';
 
 export function buildNewReplicaSet(d: Deployment, oldRSs: ReplicaSet[], revision: number): ReplicaSet {
-  const template = structuredClone(d.spec.template);
+  const template = deepCopy(d.spec.template);
   const hash = computeHash(template, d.status?.collisionCount as number | undefined);
   const labels = { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash };
   template.metadata = { ...(template.metadata ?? {}), labels };
-  const selector = structuredClone(d.spec.selector);
+  const selector = deepCopy(d.spec.selector);
   selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash };
   const rs: ReplicaSet = {
     apiVersion: 'apps/v1',

@@ -9,6 +9,7 @@ import type { EventRecorder } from '../events.js';
 import type { Scale } from './rolling.js';
 import type { DeploymentStatus } from './status.js';
 import * as util from './util.js';
+import { deepCopy } from '../../api/store/freeze.js';
 
 const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.reason === 'NotFound';
 
@@ -21,7 +22,7 @@ export class DeploymentWriter {
   async scaleReplicaSet(rs: ReplicaSet, replicas: number, d: Deployment): Promise<ReplicaSet> {
     const from = util.replicasOf(rs);
     if (from === replicas) return rs;
-    const copy = structuredClone(rs) as ReplicaSet;
+    const copy = deepCopy(rs) as ReplicaSet;
     util.setReplicasAnnotations(copy, util.desiredOf(d), util.desiredOf(d) + util.maxSurge(d));
     copy.spec.replicas = replicas;
     const updated = await this.client.update<ReplicaSet>('replicasets', copy);
@@ -66,7 +67,7 @@ export class DeploymentWriter {
     const patched = await this.client.patch<Deployment>('deployments', d.metadata.namespace, d.metadata.name ?? '', 'merge', {
       metadata: { annotations: { [util.REVISION]: revision } },
     });
-    d.metadata = structuredClone(patched.metadata);
+    d.metadata = deepCopy(patched.metadata);
   }
 
   /** Written without a resourceVersion: this controller is the only writer of Deployment status. */

@@ -4,9 +4,9 @@
  * needed to get there from the current object, if any.
  */
 import type { EndpointAddress, EndpointPort, Endpoints, Pod, Service } from '../../api/types.js';
+import { deepCopy, jsonEqual } from '../../api/store/freeze.js';
 import {
   LABEL_HEADLESS,
-  canonicalJson,
   findPort,
   isPodReady,
   isServiceIPSet,
@@ -59,6 +59,11 @@ export function desiredSubsets(svc: Service, pods: Pod[]): Subset[] {
   return repack(members, svc);
 }
 
+/** One key per distinct port (name and protocol cannot hold "|"; appProtocol comes last). */
+function portKey(p: EndpointPort): string {
+  return `${p.port}|${p.protocol ?? ''}|${p.name ?? ''}|${p.appProtocol ?? ''}`;
+}
+
 /**
  * RepackSubsets: every port maps to its set of (address, ready) pairs, where not-ready wins over
  * ready for the same address; ports with identical sets share a subset.
@@ -66,7 +71,7 @@ export function desiredSubsets(svc: Service, pods: Pod[]): Subset[] {
 function repack(members: Member[], svc: Service): Subset[] {
   const byPort = new Map<string, { port: EndpointPort | undefined; addrs: Map<string, { address: EndpointAddress; ready: boolean }> }>();
   for (const m of members) {
-    const pk = m.port ? canonicalJson(m.port) : '';
+    const pk = m.port ? portKey(m.port) : '';
     let entry = byPort.get(pk);
     if (!entry) byPort.set(pk, (entry = { port: m.port, addrs: new Map() }));
     const ak = `${m.address.ip}/${m.address.targetRef?.uid ?? ''}`;
@@ -125,7 +130,7 @@ export function planEndpoints(svc: Service, pods: Pod[], current: Endpoints | un
   if (current) {
     const { [LABEL_HEADLESS]: _headless, ...compareLabels } = current.metadata.labels ?? {};
     const annotated = (current.metadata.annotations ?? {})[ANNOTATION_OVER_CAPACITY] !== undefined;
-    if (canonicalJson(current.subsets ?? []) === canonicalJson(wanted) && canonicalJson(compareLabels) === canonicalJson(svcLabels) && annotated === truncated) {
+    if (jsonEqual(current.subsets ?? [], wanted) && jsonEqual(compareLabels, svcLabels) && annotated === truncated) {
       return { action: 'none' };
     }
   }
@@ -136,7 +141,7 @@ export function planEndpoints(svc: Service, pods: Pod[], current: Endpoints | un
   delete annotations[ANNOTATION_OVER_CAPACITY];
   if (truncated) annotations[ANNOTATION_OVER_CAPACITY] = 'truncated';
   const base: Endpoints = current
-    ? structuredClone(current)
+    ? deepCopy(current)
     : { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: svc.metadata.name, namespace: svc.metadata.namespace } };
   base.metadata.labels = labels;
   if (Object.keys(annotations).length) base.metadata.annotations = annotations;

@@ -12,13 +12,15 @@ import type { Endpoints, Pod, Service } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
 import { planEndpoints } from './compute.js';
-import { ServiceSelectorIndex, wantsEndpoints, watchServicesAndPods } from './pods.js';
+import { DEFAULT_ENDPOINT_UPDATES_BATCH_PERIOD_MS, ServiceSelectorIndex, wantsEndpoints, watchServicesAndPods } from './pods.js';
 
 export interface EndpointsControllerOptions {
   client: ApiClient;
   factory: InformerFactory;
   clock: Clock;
   workers?: number;
+  /** --endpoint-updates-batch-period (DEFAULT_ENDPOINT_UPDATES_BATCH_PERIOD_MS; 0 syncs at once). */
+  updatesBatchPeriodMs?: number;
   onError?(key: string, err: Error): void;
 }
 
@@ -39,7 +41,8 @@ export class EndpointsController extends Controller {
     this.pods = opts.factory.informer<Pod>('pods');
     ensurePodIndexes(this.pods);
     this.endpoints = opts.factory.informer<Endpoints>('endpoints');
-    watchServicesAndPods(this.services, this.pods, this.selectors, (s) => this.onService(s), (k) => this.enqueue(k));
+    const batchMs = opts.updatesBatchPeriodMs ?? DEFAULT_ENDPOINT_UPDATES_BATCH_PERIOD_MS;
+    watchServicesAndPods(this.services, this.pods, this.selectors, (s) => this.onService(s), (k) => this.enqueue(k), (k) => this.enqueuePodChange(k, batchMs));
     // A managed Endpoints deleted by hand comes back at once; edits wait for the next change.
     this.endpoints.addHandlers({ onDelete: (e) => this.enqueue(objectKey(e)) });
   }
@@ -82,6 +85,15 @@ export class EndpointsController extends Controller {
       if (err instanceof ApiError && err.reason === 'Forbidden' && plan.action === 'create') return;
       throw err; // conflicts and stale-cache AlreadyExists are retried with backoff
     }
+  }
+
+  /**
+   * A pod change: with a batch period, synced when the period ends (AddAfter); without, once the
+   * current turn of the event loop is over, so the pod changes of one burst make one sync.
+   */
+  private enqueuePodChange(key: string, batchMs: number): void {
+    if (batchMs > 0) this.queue.addAfter(key, batchMs);
+    else this.queue.addSoon(key);
   }
 
   private onService(s: Service): void {

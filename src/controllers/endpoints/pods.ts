@@ -135,10 +135,18 @@ export class ServiceSelectorIndex {
   /** Keys (namespace/name) of the services whose selector matches the pod. */
   servicesFor(pod: Pod): string[] {
     const ns = pod.metadata.namespace ?? '';
+    const labels = pod.metadata.labels;
     const out: string[] = [];
-    for (const [name, sel] of this.matchAll.get(ns) ?? []) if (sel.matches(pod.metadata.labels)) out.push(`${ns}/${name}`);
-    for (const [k, v] of Object.entries(pod.metadata.labels ?? {})) {
-      for (const [name, sel] of this.byPair.get(`${ns}|${k}=${v}`) ?? []) if (sel.matches(pod.metadata.labels)) out.push(`${ns}/${name}`);
+    // forEach and for-in rather than entries(): this runs for every pod event, twice.
+    this.matchAll.get(ns)?.forEach((sel, name) => {
+      if (sel.matches(labels)) out.push(`${ns}/${name}`);
+    });
+    if (!labels || this.byPair.size === 0) return out;
+    for (const k in labels) {
+      if (!Object.hasOwn(labels, k)) continue;
+      this.byPair.get(`${ns}|${k}=${labels[k]}`)?.forEach((sel, name) => {
+        if (sel.matches(labels)) out.push(`${ns}/${name}`);
+      });
     }
     return out;
   }
@@ -155,6 +163,17 @@ export class ServiceSelectorIndex {
 }
 
 
+
+/**
+ * kube-controller-manager's --endpoint-updates-batch-period and --endpointslice-updates-batch-period:
+ * how long a pod change waits before its services are synced, so that the changes of that window
+ * become one write (pod events are queued with AddAfter(key, period); Service events at once).
+ * Kubernetes defaults both to 0, and so does kemu. With 0 the pod changes of one turn of the event
+ * loop still make one sync (WorkQueue.addSoon): no time passes, but a burst of them (the pods of a
+ * Service turning ready together) is one write, not one per pod, as the real controller's workers
+ * find a key queued once however many pods changed while they were busy.
+ */
+export const DEFAULT_ENDPOINT_UPDATES_BATCH_PERIOD_MS = 0;
 
 /** JSON with sorted keys, for comparing desired and stored objects whatever their key order. */
 export function canonicalJson(v: unknown): string {
@@ -173,7 +192,8 @@ export function compareIPv4(a: string, b: string): number {
 
 /**
  * The event wiring both endpoints controllers share: a Service change re-indexes its selector and
- * syncs it; a pod change syncs the services selecting it (before and after a label change).
+ * syncs it; a pod change syncs the services selecting it (before and after a label change), through
+ * `enqueueForPod` when given — where the controllers apply their updates batch period.
  */
 export function watchServicesAndPods(
   services: Informer<Service>,
@@ -181,6 +201,7 @@ export function watchServicesAndPods(
   selectors: ServiceSelectorIndex,
   onService: (svc: Service) => void,
   enqueue: (key: string) => void,
+  enqueueForPod: (key: string) => void = enqueue,
 ): void {
   services.addHandlers({
     onAdd: onService,
@@ -191,12 +212,12 @@ export function watchServicesAndPods(
     },
   });
   const enqueueFor = (pod: Pod) => {
-    for (const k of selectors.servicesFor(pod)) enqueue(k);
+    for (const k of selectors.servicesFor(pod)) enqueueForPod(k);
   };
   pods.addHandlers({
     onAdd: enqueueFor,
     onUpdate: (old, pod) => {
-      for (const k of selectors.servicesForUpdate(old, pod)) enqueue(k);
+      for (const k of selectors.servicesForUpdate(old, pod)) enqueueForPod(k);
     },
     onDelete: enqueueFor,
   });

@@ -5,7 +5,7 @@
  * ./reconcile.ts then packs the groups into slices with as few writes as possible.
  */
 import type { Endpoint, EndpointPort, EndpointSlice, Node, Pod, Service } from '../../api/types.js';
-import { LABEL_HEADLESS, canonicalJson, compareIPv4, findPort, isPodReady, isServiceIPSet, podIPv4, shouldPodBeInEndpoints, shouldSetHostname } from '../endpoints/pods.js';
+import { LABEL_HEADLESS, compareIPv4, findPort, isPodReady, isServiceIPSet, podIPv4, shouldPodBeInEndpoints, shouldSetHostname } from '../endpoints/pods.js';
 
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
 export const LABEL_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
@@ -28,12 +28,17 @@ export interface DesiredEndpoints {
 
 /** Endpoint identity (hashEndpoint): addresses, hostname and the pod it stands for. */
 export function endpointKey(e: Endpoint): string {
-  return JSON.stringify([[...e.addresses].sort(), e.hostname ?? '', e.targetRef?.namespace ?? '', e.targetRef?.name ?? '']);
+  // None of the parts can hold "|" or "," (IP addresses, a DNS label, object names).
+  const addresses = e.addresses.length === 1 ? e.addresses[0] : [...e.addresses].sort().join(',');
+  return `${addresses}|${e.hostname ?? ''}|${e.targetRef?.namespace ?? ''}|${e.targetRef?.name ?? ''}`;
 }
 
 /** NewPortMapKey: the same ports in any order give the same key. */
 export function portMapKey(ports: readonly EndpointPort[] | null | undefined): string {
-  return (ports ?? []).map((p) => canonicalJson(portView(p))).sort().join('|');
+  if (!ports || ports.length === 0) return '';
+  // name, protocol and port cannot hold "/" or ";" ; appProtocol comes last.
+  const key = (p: EndpointPort) => `${p.name ?? ''}/${p.port}/${p.protocol ?? 'TCP'}/${p.appProtocol || ''}`;
+  return ports.length === 1 ? key(ports[0]!) : ports.map(key).sort().join(';');
 }
 
 function portView(p: EndpointPort): EndpointPort {

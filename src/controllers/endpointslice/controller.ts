@@ -12,7 +12,7 @@ import type { EndpointSlice, Node, Pod, Service } from '../../api/types.js';
 import { KemuError } from '../../util/errors.js';
 import type { Clock } from '../../util/clock.js';
 import { Controller } from '../controller.js';
-import { ServiceSelectorIndex, wantsEndpoints, watchServicesAndPods } from '../endpoints/pods.js';
+import { DEFAULT_ENDPOINT_UPDATES_BATCH_PERIOD_MS, ServiceSelectorIndex, wantsEndpoints, watchServicesAndPods } from '../endpoints/pods.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_ZONE, desiredEndpoints } from './compute.js';
 import { reconcileSlices } from './reconcile.js';
 import { SliceTracker } from './tracker.js';
@@ -23,6 +23,8 @@ export interface EndpointSliceControllerOptions {
   clock: Clock;
   maxEndpointsPerSlice?: number;
   workers?: number;
+  /** --endpointslice-updates-batch-period (DEFAULT_ENDPOINT_UPDATES_BATCH_PERIOD_MS; 0 syncs at once). */
+  updatesBatchPeriodMs?: number;
   onError?(key: string, err: Error): void;
 }
 
@@ -56,7 +58,8 @@ export class EndpointSliceController extends Controller {
         ? [`${s.metadata.namespace}/${s.metadata.labels[LABEL_SERVICE_NAME]}`]
         : [],
     );
-    watchServicesAndPods(this.services, this.pods, this.selectors, (s) => this.onService(s), (k) => this.enqueue(k));
+    const batchMs = opts.updatesBatchPeriodMs ?? DEFAULT_ENDPOINT_UPDATES_BATCH_PERIOD_MS;
+    watchServicesAndPods(this.services, this.pods, this.selectors, (s) => this.onService(s), (k) => this.enqueue(k), (k) => this.enqueuePodChange(k, batchMs));
     // Zones come from Node labels; a Node appearing also unblocks pods that were waiting for it.
     this.nodes.addHandlers({
       onAdd: (n) => this.onNode(n),
@@ -128,6 +131,15 @@ export class EndpointSliceController extends Controller {
       if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
     }
     this.tracker.expectDeletion(key, s);
+  }
+
+  /**
+   * A pod change: with a batch period, synced when the period ends (AddAfter); without, once the
+   * current turn of the event loop is over, so the pod changes of one burst make one sync.
+   */
+  private enqueuePodChange(key: string, batchMs: number): void {
+    if (batchMs > 0) this.queue.addAfter(key, batchMs);
+    else this.queue.addSoon(key);
   }
 
   private onService(s: Service): void {

@@ -6,7 +6,7 @@
  * about to be created. Pure: existing slices in, slices to create/update/delete out.
  */
 import type { Endpoint, EndpointSlice, Service } from '../../api/types.js';
-import { canonicalJson } from '../endpoints/pods.js';
+import { deepCopy, jsonEqual } from '../../api/store/freeze.js';
 import { endpointKey, newSlice, ownedBy, portMapKey, sliceLabels, type EndpointGroup } from './compute.js';
 
 export interface SlicePlan {
@@ -55,7 +55,7 @@ export function reconcileSlices(svc: Service, groups: EndpointGroup[], existing:
     const victim = plan.delete[i]!;
     if (victim.addressType === 'IPv4' && ownedBy(victim, svc)) {
       const slice = plan.create.pop()!;
-      slice.metadata = { ...structuredClone(victim.metadata), labels: slice.metadata.labels };
+      slice.metadata = { ...deepCopy(victim.metadata), labels: slice.metadata.labels };
       delete slice.metadata.generateName;
       plan.update.push(slice);
       plan.delete.splice(i, 1);
@@ -70,7 +70,7 @@ function isPlaceholderLike(s: EndpointSlice, placeholder: EndpointSlice, svc: Se
     s.endpoints.length === 0 &&
     (s.ports ?? []).length === 0 &&
     ownedBy(s, svc) &&
-    canonicalJson(s.metadata.labels ?? {}) === canonicalJson(placeholder.metadata.labels)
+    jsonEqual(s.metadata.labels ?? {}, placeholder.metadata.labels)
   );
 }
 
@@ -92,18 +92,19 @@ function reconcilePorts(svc: Service, group: EndpointGroup, existing: EndpointSl
       const want = desired.get(k);
       if (!want) continue;
       kept.push(want);
-      if (canonicalJson(want) !== canonicalJson(e)) updated = true;
+      if (!jsonEqual(want, e)) updated = true;
       desired.delete(k);
     }
     const { labels, changed } = sliceLabels(s, svc);
     if (updated || kept.length !== s.endpoints.length) {
       if (kept.length === 0) toDelete.add(name);
       else {
-        byName.set(name, { ...structuredClone(s), metadata: { ...structuredClone(s.metadata), labels }, endpoints: kept });
+        // Shallow copies: nested parts of `s` are only read (the API server copies what it stores).
+        byName.set(name, { ...s, metadata: { ...s.metadata, labels }, endpoints: kept });
         toUpdate.add(name);
       }
     } else if (changed) {
-      byName.set(name, { ...structuredClone(s), metadata: { ...structuredClone(s.metadata), labels } });
+      byName.set(name, { ...s, metadata: { ...s.metadata, labels } });
       toUpdate.add(name);
     } else unchanged.add(name);
   }
@@ -127,7 +128,7 @@ function reconcilePorts(svc: Service, group: EndpointGroup, existing: EndpointSl
     if (desired.size < max && unchanged.size > 0) {
       const fit = sliceToFill([...unchanged].map((n) => byName.get(n)!), desired.size, max);
       if (fit) {
-        target = { ...structuredClone(fit), endpoints: [...fit.endpoints] };
+        target = { ...fit, endpoints: [...fit.endpoints] };
         byName.set(fit.metadata.name ?? '', target);
       }
     }

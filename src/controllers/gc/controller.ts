@@ -15,6 +15,7 @@ import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import type { Informer } from '../../api/client/informer.js';
 import { ApiError } from '../../api/errors.js';
+import { jsonEqual } from '../../api/store/freeze.js';
 import { resourceForKind } from '../../api/resources.js';
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
@@ -61,6 +62,8 @@ export class GarbageCollector extends Controller {
   }
 
   private observe(resource: string, old: KubeObject | undefined, obj: KubeObject): void {
+    // Status writes are frequent and change nothing the collector decides on (nor its indexes).
+    if (old && sameForGc(old, obj)) return;
     const key = keyOf(resource, obj);
     if (old) this.unindex(key, old);
     if (obj.metadata.uid) this.byUid.set(obj.metadata.uid, key);
@@ -69,8 +72,6 @@ export class GarbageCollector extends Controller {
       if (!set) this.dependents.set(ref.uid, (set = new Set()));
       set.add(key);
     }
-    // Status writes are frequent and change nothing the collector decides on.
-    if (old && gcRelevant(old) === gcRelevant(obj)) return;
     if (obj.metadata.ownerReferences?.length || hasGcFinalizer(obj)) this.enqueue(key);
   }
 
@@ -198,8 +199,16 @@ export class GarbageCollector extends Controller {
   }
 }
 
-function gcRelevant(o: KubeObject): string {
-  return JSON.stringify([o.metadata.uid, o.metadata.ownerReferences, o.metadata.finalizers, o.metadata.deletionTimestamp]);
+/** Same uid, owner references, finalizers and deletion mark: nothing for the collector to redo. */
+function sameForGc(a: KubeObject, b: KubeObject): boolean {
+  const x = a.metadata;
+  const y = b.metadata;
+  return (
+    x.uid === y.uid &&
+    x.deletionTimestamp === y.deletionTimestamp &&
+    jsonEqual(x.ownerReferences, y.ownerReferences) &&
+    jsonEqual(x.finalizers, y.finalizers)
+  );
 }
 
 function hasGcFinalizer(o: KubeObject): boolean {

@@ -9,6 +9,7 @@ import type { ApiClient } from '../../api/client.js';
 import type { InformerFactory } from '../../api/client/factory.js';
 import type { Informer } from '../../api/client/informer.js';
 import { ApiError } from '../../api/errors.js';
+import { jsonEqual } from '../../api/store/freeze.js';
 import type { Condition, Node, Pod, Taint } from '../../api/types.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { rfc3339 } from '../../util/time.js';
@@ -41,8 +42,12 @@ export class TaintEvictionController extends Controller {
     this.nodes = o.factory.informer<Node>('nodes');
     // Only what decides eviction matters: binding, tolerations, deletion (not every status write).
     this.byNode = new PodsByNode(this.pods, (p, _node, old) => {
-      const relevant = (x: Pod): string => JSON.stringify([x.spec?.nodeName, x.spec?.tolerations, x.metadata.deletionTimestamp]);
-      if (!old || relevant(old) !== relevant(p)) this.enqueue(`${p.metadata.namespace}/${p.metadata.name}`);
+      const same =
+        old !== undefined &&
+        old.spec?.nodeName === p.spec?.nodeName &&
+        old.metadata.deletionTimestamp === p.metadata.deletionTimestamp &&
+        jsonEqual(old.spec?.tolerations, p.spec?.tolerations);
+      if (!same) this.enqueue(`${p.metadata.namespace}/${p.metadata.name}`);
     });
     const nodeChanged = (n: Node): void => {
       for (const key of this.byNode.keys(n.metadata.name!)) this.enqueue(key);

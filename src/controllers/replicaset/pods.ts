@@ -4,6 +4,7 @@
  * references, pods from templates, and the order in which surplus pods are deleted.
  */
 import type { KubeObject, OwnerReference, Pod, PodTemplateSpec } from '../../api/types.js';
+import { deepCopy, jsonEqual } from '../../api/store/freeze.js';
 
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 
@@ -82,7 +83,7 @@ export function podFromTemplate(template: PodTemplateSpec, namespace: string, re
       labels: { ...(meta.labels ?? {}) },
       ownerReferences: [ref],
     },
-    spec: structuredClone(template.spec),
+    spec: deepCopy(template.spec),
   };
   if (meta.annotations) pod.metadata.annotations = { ...meta.annotations };
   if (meta.finalizers?.length) pod.metadata.finalizers = [...meta.finalizers];
@@ -174,6 +175,7 @@ export function canonicalJSON(v: unknown): string {
   );
 }
 
+/** canonicalJSON(a) === canonicalJSON(b), without building the strings. */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  return canonicalJSON(a) === canonicalJSON(b);
+  return jsonEqual(a, b);
 }

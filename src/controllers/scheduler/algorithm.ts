@@ -8,9 +8,9 @@
  * finds no victims, which is what happens in clusters without PriorityClasses.
  */
 import type { Pod } from '../../api/types.js';
-import { runFilters, type FilterFailure } from './filters.js';
+import { podFilterState, runDefaultFilters, type FilterFailure } from './filters.js';
 import type { NodeInfo } from './nodeinfo.js';
-import { scoreNodes, selectHost } from './scores.js';
+import { selectBestHost } from './scores.js';
 
 export const NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
 const PREEMPTION_NOT_HELPFUL = 'Preemption is not helpful for scheduling';
@@ -60,15 +60,16 @@ export function schedulePod(pod: Pod, infos: NodeInfo[], start = 0): ScheduleRes
   const feasible: NodeInfo[] = [];
   const failures = new Map<string, FilterFailure>();
   const wanted = numFeasibleNodesToFind(infos.length);
+  const state = podFilterState(pod); // PreFilter: what the filters need from the pod, once
   let processed = 0;
   for (; processed < infos.length && feasible.length < wanted; processed++) {
     const info = infos[(start + processed) % infos.length]!;
-    const failure = runFilters(pod, info);
+    const failure = runDefaultFilters(state, info);
     if (failure) failures.set(info.node.metadata.name ?? '', failure);
     else feasible.push(info);
   }
   if (feasible.length === 0) return { message: fitErrorMessage(pod, infos.length, failures), failures };
   // A single feasible node needs no scoring (kube-scheduler skips it too).
   if (feasible.length === 1) return { node: feasible[0]!.node.metadata.name ?? '', processed };
-  return { node: selectHost(scoreNodes(pod, feasible))!, processed };
+  return { node: selectBestHost(pod, feasible)!, processed };
 }
