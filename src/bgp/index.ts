@@ -4,4 +4,5 @@ export * as rib from './rib/index.js';
 export * as fsm from './fsm/index.js';
 export * from './speaker.js';
 export * from './net-transport.js';
+export * from './stream-transport.js';
 export type { RouteChange } from './rib/index.js';
