@@ -34,15 +34,15 @@ export interface Workload {
  * A workload is satisfied when its controller has seen its latest spec and its ready replicas reach
  * the desired count — or when the missing ones are pods that cannot be scheduled anywhere.
  */
-function workloadWaiting(w: Workload, pods: Pod[]): string | undefined {
+function workloadWaiting(w: Workload, unschedulablePods: Pod[]): string | undefined {
   const o = w.object;
   const observed = (o.status?.observedGeneration ?? 0) >= (o.metadata.generation ?? 0);
   const desired = w.kind === 'DaemonSet' ? o.status?.desiredNumberScheduled ?? 0 : o.spec?.replicas ?? 1;
   const ready = w.kind === 'DaemonSet' ? o.status?.numberReady ?? 0 : o.status?.readyReplicas ?? 0;
   if (observed && ready >= desired) return undefined;
   const labels = o.spec?.selector?.matchLabels as Record<string, string> | undefined;
-  const stuck = pods.filter(
-    (p) => p.metadata.namespace === o.metadata.namespace && labels && selectorFromSet(labels).matches(p.metadata.labels) && unschedulable(p),
+  const stuck = unschedulablePods.filter(
+    (p) => p.metadata.namespace === o.metadata.namespace && labels && selectorFromSet(labels).matches(p.metadata.labels),
   ).length;
   if (observed && ready + stuck >= desired) return undefined;
   return `${w.kind.toLowerCase()} ${o.metadata.namespace}/${o.metadata.name}: ${ready}/${desired} ready`;
@@ -57,8 +57,10 @@ export function evaluateReadiness(
   workloads: Workload[] = [],
 ): Readiness {
   const waiting: string[] = [];
+  // Few pods are unschedulable: find them once, not once per unready workload (30,000 pods × 5,000).
+  const unschedulablePods = workloads.length > 0 ? pods.filter(unschedulable) : [];
   for (const w of workloads) {
-    const why = workloadWaiting(w, pods);
+    const why = workloadWaiting(w, unschedulablePods);
     if (why) waiting.push(why);
   }
   const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
