@@ -12,6 +12,7 @@
  *   - NetworkUnavailable False (CalicoIsUp) once programmed; problems as Warning Events, True.
  * Learned routes are programmed as soon as BGP delivers them, not on the next sync.
  */
+import { SyncLoop } from '../sync-loop.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Informer } from '../../api/client/informer.js';
 import type { KubeObject, Node } from '../../api/types.js';
@@ -95,12 +96,10 @@ export class CalicoAgent {
   private phase: CalicoPhase = 'Stopped';
   private message = 'not started';
   private stopped = true;
-  private syncing = false;
-  private again = false;
   private timers: TimerHandle[] = [];
   private retry: TimerHandle | undefined;
   private unsubscribers: Array<() => void> = [];
-  private idle: Promise<void> = Promise.resolve();
+  private readonly loop = new SyncLoop(() => this.sync(), () => !this.stopped);
   private mtuWaiters: Array<(mtu: number | undefined) => void> = [];
   private peerHandlers = false;
   private invalidPeers = new Set<string>();
@@ -140,7 +139,7 @@ export class CalicoAgent {
     this.timers = [];
     this.retry?.cancel();
     for (const u of this.unsubscribers.splice(0)) u();
-    await this.idle;
+    await this.loop.idle;
     const bird = this.bird;
     this.bird = undefined;
     this.programmed = false;
@@ -218,26 +217,11 @@ export class CalicoAgent {
   /** Runs a sync now (and once more if one is running); resolves when the agent is idle again. */
   resync(): Promise<void> {
     this.kick();
-    return this.idle;
+    return this.loop.idle;
   }
 
   private kick(): void {
-    if (this.stopped) return;
-    if (this.syncing) {
-      this.again = true;
-      return;
-    }
-    this.syncing = true;
-    this.idle = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.sync();
-        } while (this.again && !this.stopped);
-      } finally {
-        this.syncing = false;
-      }
-    })();
+    this.loop.kick();
   }
 
   private async sync(): Promise<void> {

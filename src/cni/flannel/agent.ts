@@ -11,6 +11,7 @@
  *     True with the problems otherwise).
  * The other nodes' leases are followed by the running Network itself (backend.ts, run-loop.ts).
  */
+import { SyncLoop } from '../sync-loop.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Informer } from '../../api/client/informer.js';
 import type { Node } from '../../api/types.js';
@@ -80,12 +81,10 @@ export class FlannelAgent {
   private phase: FlannelPhase = 'Stopped';
   private message = 'not started';
   private stopped = true;
-  private syncing = false;
-  private again = false;
   private timers: TimerHandle[] = [];
   private retry: TimerHandle | undefined;
   private unsubscribe: (() => void) | undefined;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly loop = new SyncLoop(() => this.sync(), () => !this.stopped);
   private envWaiters: Array<(env: SubnetEnv | undefined) => void> = [];
 
   constructor(private readonly o: FlannelAgentOptions) {
@@ -125,7 +124,7 @@ export class FlannelAgent {
     this.timers = [];
     this.retry?.cancel();
     this.unsubscribe?.();
-    await this.idle;
+    await this.loop.idle;
     await this.stopNetwork();
     this.setPhase('Stopped', 'stopped');
     this.releaseEnvWaiters();
@@ -178,26 +177,11 @@ export class FlannelAgent {
   /** Runs a sync now (and once more if one is running); resolves when the agent is idle again. */
   resync(): Promise<void> {
     this.kick();
-    return this.idle;
+    return this.loop.idle;
   }
 
   private kick(): void {
-    if (this.stopped) return;
-    if (this.syncing) {
-      this.again = true;
-      return;
-    }
-    this.syncing = true;
-    this.idle = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.sync();
-        } while (this.again && !this.stopped);
-      } finally {
-        this.syncing = false;
-      }
-    })();
+    this.loop.kick();
   }
 
   private async sync(): Promise<void> {
