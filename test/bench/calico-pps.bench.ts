@@ -8,9 +8,9 @@
  */
 import { calicoConfig, calicoLab, oneRack } from '../cni/calico/support.js';
 import { type BenchResult } from './harness.js';
-import { measure, rawPath } from './vxlan-pps.bench.js';
+import { comparePps } from './pps-by-mode.js';
 
-type Path = Awaited<ReturnType<typeof rawPath>>;
+import type { Path } from './vxlan-pps.bench.js';
 const PAYLOAD = new Uint8Array(1400);
 const MODES = ['bgp', 'ipip', 'vxlan'] as const;
 const GOALS: Record<(typeof MODES)[number], number> = { bgp: 0.35, ipip: 0.3, vxlan: 0.3 };
@@ -41,37 +41,7 @@ async function calicoPath(mode: (typeof MODES)[number]): Promise<Path> {
 }
 
 export async function run(): Promise<BenchResult> {
-  await measure(rawPath); // warm-up
-  for (const m of MODES) await measure(() => calicoPath(m));
-  const raws: number[] = [];
-  const rawRtts: number[] = [];
-  const pps: Record<string, number[]> = {};
-  const rtts: Record<string, number[]> = {};
-  for (let i = 0; i < 3; i++) { // interleaved, so every path sees the same machine load
-    const raw = await measure(rawPath);
-    raws.push(raw.pps);
-    rawRtts.push(raw.rttMs);
-    for (const m of MODES) {
-      const r = await measure(() => calicoPath(m));
-      (pps[m] ??= []).push(r.pps);
-      (rtts[m] ??= []).push(r.rttMs);
-    }
-  }
-  const mid = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
-  const rawPps = mid(raws);
-  const rawRtt = mid(rawRtts);
-  const details: Record<string, string | number> = { raw_pps: Math.round(rawPps), raw_rtt_us: rawRtt * 1000 };
-  const lines: string[] = [`  mode    pod→pod pps  ÷ raw   rtt µs  ÷ raw   (raw: ${Math.round(rawPps)} pps, ${(rawRtt * 1000).toFixed(1)} µs)`];
-  let pass = true;
-  for (const m of MODES) {
-    const ratio = mid(pps[m]!) / rawPps;
-    const latency = mid(rtts[m]!) / rawRtt;
-    pass &&= ratio >= GOALS[m];
-    details[`${m}_ratio`] = ratio;
-    details[`${m}_pps`] = Math.round(mid(pps[m]!));
-    lines.push(`  ${m.padEnd(6)}  ${String(Math.round(mid(pps[m]!))).padStart(11)}  ${ratio.toFixed(3)}  ${(mid(rtts[m]!) * 1000).toFixed(1).padStart(7)}  ${latency.toFixed(3)}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const { pass, details } = await comparePps(MODES, (m) => calicoPath(m), GOALS, 'mode');
   return {
     name: 'calico pod→pod UDP per mode (agents from the API, BGP over kemu TCP, natOutgoing on): 40000 × 1400 B, window 64, two hosts, dgram underlay',
     ratioLabel: 'ipip kemu/raw dgram packets per second',

@@ -9,9 +9,9 @@
  */
 import { flannelLab, oneRack } from '../cni/support.js';
 import { type BenchResult } from './harness.js';
-import { measure, rawPath } from './vxlan-pps.bench.js';
+import { comparePps } from './pps-by-mode.js';
 
-type Path = Awaited<ReturnType<typeof rawPath>>;
+import type { Path } from './vxlan-pps.bench.js';
 const PAYLOAD = new Uint8Array(1400);
 const BACKENDS = ['host-gw', 'vxlan', 'udp'] as const;
 const GOALS: Record<(typeof BACKENDS)[number], number> = { 'host-gw': 0.4, vxlan: 0.3, udp: 0.3 };
@@ -40,37 +40,7 @@ async function flannelPath(backend: string): Promise<Path> {
 }
 
 export async function run(): Promise<BenchResult> {
-  await measure(rawPath); // warm-up
-  for (const b of BACKENDS) await measure(() => flannelPath(b));
-  const raws: number[] = [];
-  const rawRtts: number[] = [];
-  const pps: Record<string, number[]> = {};
-  const rtts: Record<string, number[]> = {};
-  for (let i = 0; i < 3; i++) { // interleaved, so every path sees the same machine load
-    const raw = await measure(rawPath);
-    raws.push(raw.pps);
-    rawRtts.push(raw.rttMs);
-    for (const b of BACKENDS) {
-      const m = await measure(() => flannelPath(b));
-      (pps[b] ??= []).push(m.pps);
-      (rtts[b] ??= []).push(m.rttMs);
-    }
-  }
-  const mid = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
-  const rawPps = mid(raws);
-  const rawRtt = mid(rawRtts);
-  const details: Record<string, string | number> = { raw_pps: Math.round(rawPps), raw_rtt_us: rawRtt * 1000 };
-  const lines: string[] = [`  backend   pod→pod pps  ÷ raw   rtt µs  ÷ raw   (raw: ${Math.round(rawPps)} pps, ${(rawRtt * 1000).toFixed(1)} µs)`];
-  let pass = true;
-  for (const b of BACKENDS) {
-    const ratio = mid(pps[b]!) / rawPps;
-    const latency = mid(rtts[b]!) / rawRtt;
-    pass &&= ratio >= GOALS[b];
-    details[`${b}_ratio`] = ratio;
-    details[`${b}_pps`] = Math.round(mid(pps[b]!));
-    lines.push(`  ${b.padEnd(8)}  ${String(Math.round(mid(pps[b]!))).padStart(11)}  ${ratio.toFixed(3)}  ${(mid(rtts[b]!) * 1000).toFixed(1).padStart(7)}  ${latency.toFixed(3)}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const { pass, details } = await comparePps(BACKENDS, (m) => flannelPath(m), GOALS, 'backend');
   return {
     name: 'flannel pod→pod UDP per backend (agents from the API, iptables on): 40000 × 1400 B, window 64, two hosts, dgram underlay',
     ratioLabel: 'vxlan kemu/raw dgram packets per second',

@@ -18,7 +18,7 @@ const WINDOW = 64;
 const PAYLOAD = new Uint8Array(1400);
 const ECHOES = 2000;
 
-interface Path {
+export interface Path {
   /** Sends one datagram toward the sink. */
   send(): void;
   /** Called on every datagram the sink receives. */
