@@ -11,11 +11,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { startWorkloadSandbox } from '../../src/apps/index.js';
 import type { Pod } from '../../src/api/types.js';
 import { TcpLayer } from '../../src/dataplane/tcp/index.js';
-import { LabNetwork } from '../../src/lab/network/index.js';
 import { NamespaceSockets } from '../../src/lab/pod-sockets.js';
-import { loadTopologyText } from '../../src/topology/load.js';
 import { RealClock } from '../../src/util/clock.js';
-import { programFlannelVxlan } from '../dataplane/lab/support.js';
+import { twoHostVxlan } from './two-host-vxlan.js';
 import { type BenchResult, ms } from './harness.js';
 
 const REQUESTS = 5000;
@@ -47,23 +45,8 @@ async function drive(agent: http.Agent, host: string, port: number, expectBody: 
 }
 
 async function emulated(): Promise<{ rps: number; concurrentOk: number; concurrentMs: number }> {
-  const loaded = loadTopologyText(`apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: bench}
-spec:
-  underlay: {subnets: [{name: dc, cidr: 172.18.0.0/24}]}
-  nodes: [{name: n1, role: control-plane}, {name: n2}]
-`, 'bench.yaml');
-  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
   const clock = new RealClock();
-  const net = LabNetwork.fromTopology(loaded.value.topology, { clock });
-  await net.start();
-  const a = net.attachPod('n1', 'default/client', '10.244.0.2', '10.244.0.0/24', { mtu: 1450 });
-  const b = net.attachPod('n2', 'default/netexec', '10.244.1.2', '10.244.1.0/24', { mtu: 1450 });
-  programFlannelVxlan([
-    { ns: net.node('n1').ns, nodeIP: net.node('n1').eth0.address, podCIDR: '10.244.0.0/24' },
-    { ns: net.node('n2').ns, nodeIP: net.node('n2').eth0.address, podCIDR: '10.244.1.0/24' },
-  ]);
+  const { net, a, b } = await twoHostVxlan('default/client', 'default/netexec');
   const pod = {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: 'netexec', namespace: 'default', uid: 'bench' },
     spec: { nodeName: 'n2', containers: [{ name: 'c', image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', args: ['netexec', '--http-port=8080'], ports: [{ containerPort: 8080 }] }] },

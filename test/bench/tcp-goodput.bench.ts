@@ -7,10 +7,8 @@
  * Goal: TCP goodput ≥ 0.5 × raw dgram bytes/s.
  */
 import { TcpLayer, type TcpSocket } from '../../src/dataplane/tcp/index.js';
-import { LabNetwork } from '../../src/lab/network/index.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
-import { programFlannelVxlan } from '../dataplane/lab/support.js';
+import type { LabNetwork } from '../../src/lab/network/index.js';
+import { twoHostVxlan } from './two-host-vxlan.js';
 import { type BenchResult, ms } from './harness.js';
 import { rawPath } from './vxlan-pps.bench.js';
 
@@ -68,22 +66,7 @@ export async function rawBytesPerSecond(): Promise<number> {
 }
 
 async function tcpNetwork(): Promise<{ net: LabNetwork; client: TcpLayer; server: TcpLayer }> {
-  const loaded = loadTopologyText(`apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: bench}
-spec:
-  underlay: {subnets: [{name: dc, cidr: 172.18.0.0/24}]}
-  nodes: [{name: n1, role: control-plane}, {name: n2}]
-`, 'bench.yaml');
-  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
-  const net = LabNetwork.fromTopology(loaded.value.topology, { clock: new RealClock() });
-  await net.start();
-  const a = net.attachPod('n1', 'default/a', '10.244.0.2', '10.244.0.0/24', { mtu: 1450 });
-  const b = net.attachPod('n2', 'default/b', '10.244.1.2', '10.244.1.0/24', { mtu: 1450 });
-  programFlannelVxlan([
-    { ns: net.node('n1').ns, nodeIP: net.node('n1').eth0.address, podCIDR: '10.244.0.0/24' },
-    { ns: net.node('n2').ns, nodeIP: net.node('n2').eth0.address, podCIDR: '10.244.1.0/24' },
-  ]);
+  const { net, a, b } = await twoHostVxlan('default/a', 'default/b');
   return { net, client: TcpLayer.of(a.ns), server: TcpLayer.of(b.ns) };
 }
 

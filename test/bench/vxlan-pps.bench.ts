@@ -7,10 +7,7 @@
  * Goals: throughput ratio ≥ 0.6, latency ratio ≤ 1.5.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { LabNetwork } from '../../src/lab/network/index.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
-import { programFlannelVxlan } from '../dataplane/lab/support.js';
+import { twoHostVxlan } from './two-host-vxlan.js';
 import { type BenchResult, ms } from './harness.js';
 
 const PACKETS = 40_000;
@@ -99,22 +96,7 @@ export async function rawPath(): Promise<Path> {
 }
 
 export async function kemuPath(): Promise<Path> {
-  const loaded = loadTopologyText(`apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: bench}
-spec:
-  underlay: {subnets: [{name: dc, cidr: 172.18.0.0/24}]}
-  nodes: [{name: n1, role: control-plane}, {name: n2}]
-`, 'bench.yaml');
-  if (!loaded.ok) throw new Error(loaded.diagnostics.map((d) => d.message).join('; '));
-  const net = LabNetwork.fromTopology(loaded.value.topology, { clock: new RealClock() });
-  await net.start();
-  const a = net.attachPod('n1', 'default/a', '10.244.0.2', '10.244.0.0/24', { mtu: 1450 });
-  const b = net.attachPod('n2', 'default/b', '10.244.1.2', '10.244.1.0/24', { mtu: 1450 });
-  programFlannelVxlan([
-    { ns: net.node('n1').ns, nodeIP: net.node('n1').eth0.address, podCIDR: '10.244.0.0/24' },
-    { ns: net.node('n2').ns, nodeIP: net.node('n2').eth0.address, podCIDR: '10.244.1.0/24' },
-  ]);
+  const { net, a, b } = await twoHostVxlan('default/a', 'default/b');
   const tx = a.ns.udp.bind(0);
   const sink = b.ns.udp.bind(5001);
   const echoServer = b.ns.udp.bind(5002).onMessage((payload, info) => echoServer.send(info.srcIp, info.srcPort, payload));
