@@ -56,6 +56,7 @@ export class NodePortEdge {
   private readonly listeners = new Map<string, Listener>();
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
+  private queued = false;
 
   constructor(private readonly opts: NodePortEdgeOptions) {}
 
@@ -81,7 +82,14 @@ export class NodePortEdge {
 
   /** Opens what Services ask for and closes what they no longer do; serialized, level-triggered. */
   reconcile(): void {
-    this.reconciling = this.reconciling.then(() => this.sync()).catch((err: Error) => this.opts.onError(err));
+    // A burst of Service events (5,000 created at start) queues one pass, not one per event: each
+    // pass reads every Service anyway.
+    if (this.queued) return;
+    this.queued = true;
+    this.reconciling = this.reconciling.then(() => {
+      this.queued = false;
+      return this.sync();
+    }).catch((err: Error) => this.opts.onError(err));
   }
 
   private async sync(): Promise<void> {
