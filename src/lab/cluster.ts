@@ -27,7 +27,7 @@ import type { Node } from '../api/types.js';
 import { bootstrapCluster, bootstrapClusterDns, clusterDnsServiceIP } from './bootstrap.js';
 import { COREDNS_IMAGE, coreDnsStarter } from './dns/coredns-workload.js';
 import { resolveInNamespace } from './dns/stub-resolver.js';
-import { podResolvConf } from '../node/resolv-conf.js';
+import { clusterFirstResolvConf, podResolvConf } from '../node/resolv-conf.js';
 import { ControlPlane } from './control-plane.js';
 import { ExtensionApi } from './extension-api.js';
 import type { ClusterConfig } from './config.js';
@@ -115,7 +115,7 @@ export class Cluster {
     // kemu curl resolves names as a pod of the source's namespace would (ClusterFirst).
     registerNetworkApi(this.extensions, this.network, (ns, host) => {
       const podNamespace = ns.name.includes('/') ? ns.name.split('/')[0]! : 'default';
-      const conf = podResolvConf({ metadata: { namespace: podNamespace }, spec: { containers: [] } } as unknown as Pod, { clusterDNS: this.clusterDNS, clusterDomain: this.config.dnsDomain });
+      const conf = clusterFirstResolvConf(podNamespace, { clusterDNS: this.clusterDNS, clusterDomain: this.config.dnsDomain });
       return resolveInNamespace(ns, conf, host);
     }); // POST /ping, /trace, /capture, /curl
     registerShowApi(this.extensions, this.network, (node) => this.cni.get(node), (node) => this.proxyOf(node)); // POST /show

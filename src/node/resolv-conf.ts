@@ -28,17 +28,18 @@ export interface ClusterDnsSettings {
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCH = 32;
 
+/** ClusterFirst's resolv.conf for a pod of `namespace` (also what `kemu curl` resolves with). */
+export function clusterFirstResolvConf(namespace: string, dns: ClusterDnsSettings): ResolvConf {
+  const z = dns.clusterDomain;
+  return { nameservers: [dns.clusterDNS], search: [`${namespace}.svc.${z}`, `svc.${z}`, z], ndots: 5, timeout: 5, attempts: 2 };
+}
+
 export function podResolvConf(pod: Pod, dns: ClusterDnsSettings): ResolvConf {
   const policy = pod.spec.dnsPolicy ?? 'ClusterFirst';
-  const ns = pod.metadata.namespace ?? 'default';
-  const base: ResolvConf = { nameservers: [], search: [], ndots: 1, timeout: 5, attempts: 2 };
   const clusterFirst = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec.hostNetwork);
-  if (clusterFirst) {
-    const z = dns.clusterDomain;
-    base.nameservers = [dns.clusterDNS];
-    base.search = [`${ns}.svc.${z}`, `svc.${z}`, z];
-    base.ndots = 5;
-  }
+  const base: ResolvConf = clusterFirst
+    ? clusterFirstResolvConf(pod.metadata.namespace ?? 'default', dns)
+    : { nameservers: [], search: [], ndots: 1, timeout: 5, attempts: 2 };
   const cfg = pod.spec.dnsConfig;
   if (cfg !== undefined) {
     for (const s of cfg.nameservers ?? []) if (!base.nameservers.includes(s)) base.nameservers.push(s);
