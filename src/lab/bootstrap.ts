@@ -5,6 +5,7 @@
 import type { ApiClient } from '../api/client.js';
 import type { KubeObject } from '../api/types.js';
 import { ApiError } from '../api/errors.js';
+import { formatIpv4, ipv4 } from '../net/addr.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -50,10 +51,7 @@ async function ensure(client: ApiClient, resource: string, obj: KubeObject): Pro
 
 /** The tenth address of the service range: kubeadm's (and kind's) cluster DNS Service IP. */
 export function clusterDnsServiceIP(firstServiceIP: string): string {
-  const parts = firstServiceIP.split('.').map(Number);
-  const n = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-  const tenth = n + 9; // first is .1: the tenth is .10
-  return [tenth >>> 24, (tenth >>> 16) & 255, (tenth >>> 8) & 255, tenth & 255].join('.');
+  return formatIpv4((ipv4(firstServiceIP) + 9) >>> 0); // the first is .1: the tenth is .10
 }
 
 /**

@@ -9,6 +9,7 @@
 import { Netfilter } from '../../dataplane/netfilter/index.js';
 import { EthernetDevice, NetNamespace, type Bridge, type NetDevice, parseCidr } from '../../dataplane/stack/index.js';
 import { formatIpv4 } from '../../net/index.js';
+import { prefixMask } from '../../net/addr.js';
 import { TcpLayer } from '../../dataplane/tcp/index.js';
 import { type RandomSource, type UnderlayKind, type UnderlayPort, createSegment } from '../../dataplane/underlay/index.js';
 import type { Topology, UnderlaySubnet } from '../../topology/types.js';
@@ -69,8 +70,7 @@ export const GATEWAY = 'gateway';
 
 function firstHost(cidr: string): string {
   const { address, prefixLength } = parseCidr(cidr);
-  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
-  return formatIpv4(((address & mask) >>> 0) + 1);
+  return formatIpv4(((address & prefixMask(prefixLength)) >>> 0) + 1);
 }
 
 export class LabNetwork {
