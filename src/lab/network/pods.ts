@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatIpv4 } from '../../net/index.js';
+import { prefixMask } from '../../net/addr.js';
 import { Bridge, type EthernetDevice, NetNamespace, VethPair, parseCidr } from '../../dataplane/stack/index.js';
 import type { Clock } from '../../util/clock.js';
 import { KemuError } from '../../util/errors.js';
@@ -29,7 +30,7 @@ export type PodAttacher = (node: NodeNet, podKey: string, podIP: string, mtu: nu
 export function attachPod(node: NodeNet, podKey: string, podIP: string, podCIDR: string, clock: Clock, opts: { mtu?: number }): PodNet {
   const cidr = parseCidr(podCIDR);
   const ip = parseCidr(podIP).address;
-  const mask = cidr.prefixLength === 0 ? 0 : (0xffffffff << (32 - cidr.prefixLength)) >>> 0;
+  const mask = prefixMask(cidr.prefixLength);
   const network = (cidr.address & mask) >>> 0;
   const gateway = network + 1;
   const broadcast = (network | ~mask) >>> 0;
