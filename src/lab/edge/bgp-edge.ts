@@ -9,10 +9,8 @@
  * rewrites the NEXT_HOP of routes from such a peer (peers.ts). Connections go inward only: kemu
  * cannot dial a real daemon, so those peers are passive on kemu's side.
  */
-import { type Server, type Socket, createServer } from 'node:net';
-import { TcpLayer, type TcpSocket } from '../../dataplane/tcp/index.js';
 import type { LabNetwork } from '../network/index.js';
-import { clientAddressFor, ensureClientAddress } from './client-address.js';
+import { listenRealTcp, spliceIntoEmulation } from './tcp-splice.js';
 import type { EdgeNode } from './node-ports.js';
 
 /** BGP's port on the emulated network (where the nodes' speakers listen). */
@@ -36,8 +34,7 @@ export interface BgpEdgeListener {
 }
 
 interface Open extends BgpEdgeListener {
-  server: Server;
-  connections: Set<Socket>;
+  close(): Promise<void>;
 }
 
 export class BgpEdge {
@@ -59,58 +56,23 @@ export class BgpEdge {
   }
 
   async stop(): Promise<void> {
-    const all = this.open.splice(0);
-    await Promise.all(all.map((l) => new Promise<void>((done) => {
-      l.server.close(() => done());
-      for (const c of l.connections) c.destroy();
-    })));
+    await Promise.all(this.open.splice(0).map((l) => l.close()));
   }
 
   list(): BgpEdgeListener[] {
     return this.open.map(({ node, address, port }) => ({ node, address, port }));
   }
 
-  private listen(node: EdgeNode): Promise<Open> {
-    const connections = new Set<Socket>();
-    const server = createServer((real) => {
-      connections.add(real);
-      real.on('close', () => connections.delete(real));
-      this.bridge(node, real);
-    });
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: node.realAddress, port: this.o.port }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.o.onError(err));
-        const port = (server.address() as { port: number }).port;
-        resolve({ node: node.name, address: node.realAddress, port, server, connections });
-      });
-    });
-  }
-
-  private bridge(node: EdgeNode, real: Socket): void {
-    const edge = this.o.network.edgeOf(node.name).ns;
-    const client = clientAddressFor(real.remoteAddress ?? '127.0.0.1');
-    let emu: TcpSocket;
-    try {
-      ensureClientAddress(edge, client);
-      // BGP messages are small and latency-bound (OPEN/KEEPALIVE handshake): no Nagle on either side.
-      real.setNoDelay(true);
-      emu = TcpLayer.of(edge).connect({ host: node.internalIP, port: this.o.emulatedPort ?? EMULATED_BGP_PORT, localAddress: client, noDelay: true });
-    } catch (err) {
-      this.failures++;
-      this.o.onError(err as Error);
-      real.destroy();
-      return;
-    }
-    real.pipe(emu);
-    emu.pipe(real);
-    // Refused (no speaker: calico not running there) or reset inside: a reset for the real daemon too.
-    emu.on('error', () => {
-      this.failures++;
-      if (!real.destroyed) real.resetAndDestroy();
-    });
-    real.on('error', () => emu.destroy());
-    real.on('close', () => emu.destroy());
+  private async listen(node: EdgeNode): Promise<Open> {
+    // BGP messages are small and latency-bound (OPEN/KEEPALIVE handshake): no Nagle on either side.
+    // Refused (no speaker: calico not running there) or reset inside: counted; the daemon gets a reset.
+    const target = {
+      network: this.o.network, node: node.name, ip: node.internalIP, port: this.o.emulatedPort ?? EMULATED_BGP_PORT, noDelay: true,
+      onEmulatedError: () => void this.failures++,
+    };
+    const l = await listenRealTcp(node.realAddress, this.o.port, (real) => {
+      if (!spliceIntoEmulation(real, target, this.o.onError)) this.failures++;
+    }, this.o.onError);
+    return { node: node.name, address: node.realAddress, port: l.port, close: l.close };
   }
 }

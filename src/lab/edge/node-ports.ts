@@ -7,14 +7,13 @@
  * DNAT, masquerade and route it like any other packet, encapsulated as the CNI mode does.
  */
 import { type Socket as DgramSocket, createSocket } from 'node:dgram';
-import { type Server, type Socket, createServer } from 'node:net';
 import type { Informer } from '../../api/client/informer.js';
 import type { Service } from '../../api/types.js';
 import type { UdpSocket } from '../../dataplane/stack/index.js';
-import { TcpLayer, type TcpSocket } from '../../dataplane/tcp/index.js';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { LabNetwork } from '../network/index.js';
 import { clientAddressFor, ensureClientAddress } from './client-address.js';
+import { listenRealTcp, spliceIntoEmulation } from './tcp-splice.js';
 
 export interface EdgeNode {
   name: string;
@@ -118,47 +117,10 @@ export class NodePortEdge {
     }
   }
 
-  private listenTcp(node: EdgeNode, port: number): Promise<Listener> {
-    const connections = new Set<Socket>();
-    const server: Server = createServer((real) => {
-      connections.add(real);
-      real.on('close', () => connections.delete(real));
-      this.bridgeTcp(node, port, real);
-    });
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: node.realAddress, port }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.opts.onError(err));
-        resolve({
-          node: node.name, address: node.realAddress, port, protocol: 'TCP',
-          close: () => new Promise<void>((done) => {
-            server.close(() => done());
-            for (const c of connections) c.destroy();
-          }),
-        });
-      });
-    });
-  }
-
-  private bridgeTcp(node: EdgeNode, port: number, real: Socket): void {
-    const edge = this.opts.network.edgeOf(node.name).ns;
-    const client = clientAddressFor(real.remoteAddress ?? '127.0.0.1');
-    let emu: TcpSocket;
-    try {
-      ensureClientAddress(edge, client);
-      emu = TcpLayer.of(edge).connect({ host: node.internalIP, port, localAddress: client });
-    } catch (err) {
-      this.opts.onError(err as Error);
-      real.destroy();
-      return;
-    }
-    real.pipe(emu);
-    emu.pipe(real);
-    // A refused or reset emulated connection is a reset for the real client too.
-    emu.on('error', () => (real.destroyed ? undefined : real.resetAndDestroy()));
-    real.on('error', () => emu.destroy());
-    real.on('close', () => emu.destroy());
+  private async listenTcp(node: EdgeNode, port: number): Promise<Listener> {
+    const target = { network: this.opts.network, node: node.name, ip: node.internalIP, port };
+    const l = await listenRealTcp(node.realAddress, port, (real) => void spliceIntoEmulation(real, target, this.opts.onError), this.opts.onError);
+    return { node: node.name, address: node.realAddress, port, protocol: 'TCP', close: l.close };
   }
 
   private listenUdp(node: EdgeNode, port: number): Promise<Listener> {
