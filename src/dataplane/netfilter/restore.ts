@@ -13,7 +13,8 @@
  */
 import { NetfilterError, syntax } from './errors.js';
 import { applyCommand, chainOrder } from './command.js';
-import { tokenize } from './parse-rule.js';
+import { parseRule, tokenize } from './parse-rule.js';
+import type { RuleCache } from './rule-cache.js';
 import { type Counters, TABLE_NAMES, type TableName, formatRule } from './rules.js';
 import type { Ruleset, TableEdit } from './tables.js';
 
@@ -58,6 +59,8 @@ export function restore(ruleset: Ruleset, text: string, opts: RestoreOptions = {
         const counters = parseCounters(counterText);
         if (!name || !policy || (counterText !== undefined && !counters) || extra !== undefined) throw syntax(`bad chain line "${line}"`);
         cur.declare(name, policy, opts.counters ? counters : undefined, noflush);
+      } else if (line.startsWith('-A ')) {
+        append(ruleset.ruleCache(cur.table.name), cur, line);
       } else {
         const tokens = tokenize(line);
         const counters = parseCounters(tokens[0]);
@@ -71,6 +74,24 @@ export function restore(ruleset: Ruleset, text: string, opts: RestoreOptions = {
   }
   if (cur !== undefined) throw new NetfilterError('ERR_IPT_SYNTAX', 'COMMIT expected', lines.length);
   ruleset.commit([...edits.values()]);
+}
+
+/** A `-A CHAIN rule…` line without counters: parsed once, then taken from the cache (see rule-cache.ts). */
+function append(cache: RuleCache, edit: TableEdit, line: string): void {
+  const hit = cache.get(line);
+  if (hit !== undefined) {
+    edit.insert(hit.chain, hit.rule);
+    return;
+  }
+  const tokens = tokenize(line);
+  const chain = tokens[1];
+  if (chain === undefined || chain.startsWith('-')) {
+    applyCommand(edit, tokens); // throws the usual "-A needs a chain name"
+    return;
+  }
+  const rule = parseRule(tokens.slice(2), edit.table.name);
+  cache.put(line, { chain, rule });
+  edit.insert(chain, rule);
 }
 
 export interface SaveOptions {

@@ -7,6 +7,7 @@
  */
 import { NetfilterError } from './errors.js';
 import { parseRule, tokenize } from './parse-rule.js';
+import { RuleCache } from './rule-cache.js';
 import { BUILTIN_CHAINS, type Counters, type Rule, TABLE_NAMES, type TableName, formatRule } from './rules.js';
 
 export type Policy = 'ACCEPT' | 'DROP';
@@ -28,6 +29,8 @@ export interface TableState {
   chains: ReadonlyMap<string, Chain>;
   /** Number of rules jumping to each user chain. */
   refs: ReadonlyMap<string, number>;
+  /** Of those, rules in user chains: only a chain some user chain jumps to can be on a loop. */
+  userRefs: ReadonlyMap<string, number>;
   /** Bumped on every commit: compiled jumps re-resolve their target chain by name when it moves. */
   gen: number;
 }
@@ -38,15 +41,76 @@ function chainError(code: 'ERR_IPT_NO_CHAIN' | 'ERR_IPT_CHAIN_EXISTS' | 'ERR_IPT
   return new NetfilterError(code, msg);
 }
 
+/**
+ * A map seen through the changes of one edit: reads fall through to the table's map, writes stay in
+ * the overlay (undefined = deleted) until commit writes them into the table's map. A kube-proxy
+ * restore touches a few chains of tens of thousands; copying the whole map per restore cost more
+ * than the restore itself.
+ */
+class Overlay<V> {
+  private readonly changes = new Map<string, V | undefined>();
+  private cleared = false;
+
+  constructor(private readonly base: ReadonlyMap<string, V>) {}
+
+  get(key: string): V | undefined {
+    if (this.changes.has(key)) return this.changes.get(key);
+    return this.cleared ? undefined : this.base.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: string, value: V): void {
+    this.changes.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.changes.set(key, undefined);
+  }
+
+  /** Forgets every entry of the base (and every change so far). */
+  clear(): void {
+    this.cleared = true;
+    this.changes.clear();
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    if (!this.cleared) for (const [k, v] of this.base) if (!this.changes.has(k)) yield [k, v];
+    for (const [k, v] of this.changes) if (v !== undefined) yield [k, v];
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  /** Writes the changes into `target` (the base itself, owned by the table). */
+  applyTo(target: Map<string, V>): void {
+    if (this.cleared) target.clear();
+    for (const [k, v] of this.changes) {
+      if (v === undefined) target.delete(k);
+      else target.set(k, v);
+    }
+  }
+}
+
 export class TableEdit {
-  private readonly chains: Map<string, Chain>;
-  private readonly refs: Map<string, number>;
+  private readonly chains: Overlay<Chain>;
+  private readonly refs: Overlay<number>;
+  private readonly userRefs: Overlay<number>;
   private readonly owned = new Set<string>();
-  private jumpsAdded = false;
+  /** Chains that gained a jump in this edit: a new loop, if any, goes through one of them. */
+  private readonly jumpSources = new Set<string>();
 
   constructor(readonly table: TableState) {
-    this.chains = new Map(table.chains);
-    this.refs = new Map(table.refs);
+    this.chains = new Overlay(table.chains);
+    this.refs = new Overlay(table.refs);
+    this.userRefs = new Overlay(table.userRefs);
   }
 
   chain(name: string): Chain | undefined {
@@ -60,6 +124,8 @@ export class TableEdit {
       else this.chains.delete(c.name);
     }
     this.refs.clear();
+    this.userRefs.clear();
+    this.jumpSources.clear();
   }
 
   /** A `:NAME POLICY [p:b]` line. Under --noflush an existing user chain is flushed, a new one created. */
@@ -96,6 +162,7 @@ export class TableEdit {
     if (c.rules.length > 0) throw chainError('ERR_IPT_CHAIN_IN_USE', `chain ${name} is not empty`);
     this.chains.delete(name);
     this.refs.delete(name);
+    this.userRefs.delete(name);
   }
 
   /** -F [NAME]: without a name, every chain of the table. */
@@ -103,7 +170,7 @@ export class TableEdit {
     const names = name === undefined ? [...this.chains.keys()] : [this.get(name).name];
     for (const n of names) {
       const c = this.writable(n);
-      for (const r of c.rules) this.unref(r);
+      for (const r of c.rules) this.unref(c, r);
       c.rules = [];
     }
   }
@@ -122,8 +189,9 @@ export class TableEdit {
     const c = this.writable(name);
     const at = position === undefined ? c.rules.length : position - 1;
     if (at < 0 || at > c.rules.length) throw new NetfilterError('ERR_IPT_BAD_RULE', `index of insertion too big in chain ${name}`);
-    this.ref(rule);
-    c.rules.splice(at, 0, rule);
+    this.ref(c, rule);
+    if (at === c.rules.length) c.rules.push(rule);
+    else c.rules.splice(at, 0, rule);
   }
 
   /** -D by rule (first rule with the same canonical text) or by 1-based number. */
@@ -131,7 +199,7 @@ export class TableEdit {
     const c = this.writable(name);
     const at = typeof which === 'number' ? which - 1 : this.indexOf(c, which);
     if (at < 0 || at >= c.rules.length) throw new NetfilterError('ERR_IPT_BAD_RULE', `bad rule (does a matching rule exist in chain ${name}?)`);
-    this.unref(c.rules[at]!);
+    this.unref(c, c.rules[at]!);
     c.rules.splice(at, 1);
   }
 
@@ -159,16 +227,17 @@ export class TableEdit {
 
   /** Checks what can only be checked on the whole table (no jump loops), as iptables-restore does at COMMIT. */
   validate(): void {
-    if (this.jumpsAdded) this.checkLoops();
-    this.jumpsAdded = false;
+    this.checkLoops();
+    this.jumpSources.clear();
   }
 
   /** Validates and makes the result the table's state. */
   commit(): void {
     this.validate();
     const t = this.table;
-    t.chains = this.chains;
-    t.refs = this.refs;
+    this.chains.applyTo(t.chains as Map<string, Chain>);
+    this.refs.applyTo(t.refs as Map<string, number>);
+    this.userRefs.applyTo(t.userRefs as Map<string, number>);
     t.gen++;
   }
 
@@ -192,22 +261,31 @@ export class TableEdit {
     return c.rules.findIndex((r) => formatRule(r) === text);
   }
 
-  private ref(rule: Rule): void {
+  private ref(from: Chain, rule: Rule): void {
     const t = rule.target;
     if (t.kind !== 'jump' && t.kind !== 'goto') return;
     const target = this.chains.get(t.chain);
     if (target === undefined) throw chainError('ERR_IPT_NO_CHAIN', `couldn't load target "${t.chain}": no such chain in table ${this.table.name}`);
     if (target.builtin) throw new NetfilterError('ERR_IPT_SYNTAX', `cannot jump to built-in chain ${t.chain}`);
     this.refs.set(t.chain, (this.refs.get(t.chain) ?? 0) + 1);
-    this.jumpsAdded = true;
+    if (!from.builtin) this.userRefs.set(t.chain, (this.userRefs.get(t.chain) ?? 0) + 1);
+    this.jumpSources.add(from.name);
   }
 
-  private unref(rule: Rule): void {
+  private unref(from: Chain, rule: Rule): void {
     const t = rule.target;
-    if (t.kind === 'jump' || t.kind === 'goto') this.refs.set(t.chain, (this.refs.get(t.chain) ?? 1) - 1);
+    if (t.kind !== 'jump' && t.kind !== 'goto') return;
+    this.refs.set(t.chain, (this.refs.get(t.chain) ?? 1) - 1);
+    if (!from.builtin) this.userRefs.set(t.chain, (this.userRefs.get(t.chain) ?? 1) - 1);
   }
 
-  /** Depth-first search over jumps; a back edge is a loop (iptables' ELOOP). */
+  /**
+   * Depth-first search over jumps; a back edge is a loop (iptables' ELOOP). The table had no loop
+   * before this edit, so a new one contains a jump added now, from a chain that some user chain
+   * jumps to (built-in chains cannot be jumped to, so cannot be on a loop): the search starts only
+   * from those. A kube-proxy restore rewrites KUBE-SERVICES (jumped to from built-ins only) and a
+   * few service chains, so it searches a few chains rather than all of them.
+   */
   private checkLoops(): void {
     const state = new Map<string, 1 | 2>(); // 1 on the path, 2 done
     const visit = (name: string): void => {
@@ -221,13 +299,16 @@ export class TableEdit {
       }
       state.set(name, 2);
     };
-    for (const name of this.chains.keys()) if (!state.has(name)) visit(name);
+    for (const name of this.jumpSources) {
+      if (!state.has(name) && this.chains.has(name) && (this.userRefs.get(name) ?? 0) > 0) visit(name);
+    }
   }
 }
 
 export class Ruleset {
   private readonly tables = {} as Record<TableName, TableState>;
   private readonly loaded: TableName[] = [];
+  private readonly ruleCaches = new Map<TableName, RuleCache>();
   /** Bumped on every commit, so users of the ruleset notice changes with one comparison. */
   version = 0;
 
@@ -235,7 +316,7 @@ export class Ruleset {
     for (const name of TABLE_NAMES) {
       const chains = new Map<string, Chain>();
       for (const c of BUILTIN_CHAINS[name]) chains.set(c, { name: c, builtin: true, policy: 'ACCEPT', rules: [], counters: { packets: 0, bytes: 0 } });
-      this.tables[name] = { name, chains, refs: new Map(), gen: 0 };
+      this.tables[name] = { name, chains, refs: new Map(), userRefs: new Map(), gen: 0 };
     }
   }
 
@@ -243,6 +324,16 @@ export class Ruleset {
     const t = this.tables[name];
     if (t === undefined) throw new NetfilterError('ERR_IPT_TABLE', `no table "${name}"`);
     return t;
+  }
+
+  /** Parsed restore lines of a table (restore's cache; see rule-cache.ts). */
+  ruleCache(name: TableName): RuleCache {
+    let c = this.ruleCaches.get(name);
+    if (c === undefined) {
+      c = new RuleCache();
+      this.ruleCaches.set(name, c);
+    }
+    return c;
   }
 
   edit(name: TableName): TableEdit {

@@ -6,7 +6,7 @@
 export type Words = ReadonlyArray<string | readonly string[]>;
 
 export class LineBuffer {
-  private readonly out: string[] = [];
+  private out: string[] = [];
 
   write(...words: Words): void {
     this.out.push(words.flat().join(' '));
@@ -19,6 +19,23 @@ export class LineBuffer {
 
   get lines(): number {
     return this.out.length;
+  }
+
+  /** The lines written since line `from` (to remember what one service wrote). */
+  since(from: number): string[] {
+    return this.out.slice(from);
+  }
+
+  /** Hands the lines over and starts empty. */
+  take(): string[] {
+    const lines = this.out;
+    this.out = [];
+    return lines;
+  }
+
+  /** Lines written before, again (a service whose rules did not change). */
+  push(lines: readonly string[]): void {
+    for (const l of lines) this.out.push(l);
   }
 
   text(): string {

@@ -10,7 +10,7 @@ import type { Clock } from '../../util/clock.js';
 import { TrackingProxier } from '../tracking-proxier.js';
 import type { EndpointsMap, ServicePortMap } from '../types.js';
 import { ensureJumpRules } from './jumps.js';
-import { type IptablesConfig, type RulesOutput, buildRules } from './rules.js';
+import { type EntryRulesCache, type IptablesConfig, type RulesOutput, buildRules } from './rules.js';
 
 export interface IptablesProxierOptions extends IptablesConfig {
   /** The host's rules: its Netfilter's `ruleset`. */
@@ -49,6 +49,7 @@ export class IptablesProxier extends TrackingProxier {
   private lastFullSync = -Infinity;
   private lastCleanup = -Infinity;
   private largeClusterMode = false;
+  private readonly entryCache: EntryRulesCache = new Map();
   private readonly clock: Clock;
   private readonly syncPeriodMs: number;
   private readonly fullSyncPeriodMs: number;
@@ -86,6 +87,7 @@ export class IptablesProxier extends TrackingProxier {
         fullSync: full,
         changedServices: new Set([...services.updatedServices, ...endpoints.updatedServices]),
         existingNatChains: cleanup ? this.opts.ruleset.table('nat').chains.keys() : undefined,
+        entryCache: this.entryCache,
       });
       if (cleanup) this.lastCleanup = now;
       this.largeClusterMode = out.largeClusterMode;

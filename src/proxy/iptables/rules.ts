@@ -5,7 +5,7 @@
  * of changed services only and leaves the others alone (kube-proxy's MinimizeIPTablesRestore), and
  * chains no longer wanted are flushed and deleted (`:CHAIN` then `-X CHAIN`).
  */
-import { type EndpointsMap, type ServicePortMap, serviceKey } from '../types.js';
+import { type EndpointInfo, type EndpointsMap, type ServicePortInfo, type ServicePortMap, serviceKey } from '../types.js';
 import { type Cidr4, cidrContains, isIPv4, normaliseCidr, parseCidr4 } from '../ip.js';
 import { KemuError } from '../../util/errors.js';
 import {
@@ -48,7 +48,28 @@ export interface RulesInput {
   changedServices: ReadonlySet<string>;
   /** The nat table's chains now (kube-proxy's iptables-save); stale service chains among them are deleted. */
   existingNatChains?: Iterable<string>;
+  /** The caller's memory of each service port's entry rules from earlier builds (see EntryRulesCache). */
+  entryCache?: EntryRulesCache;
 }
+
+/**
+ * What one service port wrote outside its own chains (KUBE-SERVICES, KUBE-NODEPORTS and filter
+ * rules), for the service and endpoints objects it was built from. Those lines are rewritten on
+ * every sync; for a port whose objects are the same ones (the change trackers replace the objects
+ * of what changed), they are the same lines, so a partial sync copies them instead of building
+ * them again — at 10,000 services, building them was half of a partial sync.
+ */
+export interface EntryRules {
+  svc: ServicePortInfo;
+  endpoints: readonly EndpointInfo[] | undefined;
+  nat: string[];
+  filter: string[];
+  /** The port's own chains (kept, not deleted, by a sync that does not rewrite them). */
+  chains: string[];
+  noLocalEndpoints: { internal: number; external: number };
+}
+
+export type EntryRulesCache = Map<string, EntryRules>;
 
 export interface RulesOutput {
   /** iptables-restore input: *filter … COMMIT *nat … COMMIT. */
@@ -124,11 +145,15 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
     filterRules,
     natRules,
     activeNatChains: new Set(),
+    declared: [],
     noLocalEndpoints: { internal: 0, external: 0 },
   };
   const writtenChains: string[] = [];
   const skippedPorts: string[] = [];
-  const own = { natChains: new RecordingChains(natChains, writtenChains), natRules };
+  // A rewritten service's own rules follow its entry rules, as in kube-proxy's one buffer; they are
+  // written apart first so that the entry rules alone can be remembered.
+  const ownRules = new LineBuffer();
+  const own = { natChains: new RecordingChains(natChains, writtenChains), natRules: ownRules };
   for (const k of keys) {
     const svc = input.services.get(k)!;
     if (svc.protocol === 'SCTP') {
@@ -136,8 +161,27 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
       continue;
     }
     const rewrite = input.fullSync || input.changedServices.has(serviceKey(svc.name));
-    writeServicePort(ctx, svc, input.endpoints.get(k) ?? [], rewrite ? own : skipped);
+    const endpoints = input.endpoints.get(k);
+    const cached = input.entryCache?.get(k);
+    if (!rewrite && cached !== undefined && cached.svc === svc && cached.endpoints === endpoints) {
+      natRules.push(cached.nat);
+      filterRules.push(cached.filter);
+      for (const c of cached.chains) ctx.activeNatChains.add(c);
+      ctx.noLocalEndpoints.internal += cached.noLocalEndpoints.internal;
+      ctx.noLocalEndpoints.external += cached.noLocalEndpoints.external;
+      continue;
+    }
+    const mark = { nat: natRules.lines, filter: filterRules.lines, internal: ctx.noLocalEndpoints.internal, external: ctx.noLocalEndpoints.external };
+    const chains: string[] = [];
+    ctx.declared = chains;
+    writeServicePort(ctx, svc, endpoints ?? [], rewrite ? own : skipped);
+    input.entryCache?.set(k, {
+      svc, endpoints, nat: natRules.since(mark.nat), filter: filterRules.since(mark.filter), chains,
+      noLocalEndpoints: { internal: ctx.noLocalEndpoints.internal - mark.internal, external: ctx.noLocalEndpoints.external - mark.external },
+    });
+    if (rewrite) natRules.push(ownRules.take());
   }
+  if (input.entryCache !== undefined) for (const k of input.entryCache.keys()) if (!input.services.has(k)) input.entryCache.delete(k);
 
   const deletedChains: string[] = [];
   if (input.existingNatChains !== undefined) {

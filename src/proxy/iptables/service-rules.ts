@@ -27,6 +27,8 @@ export interface ServiceRulesContext {
   /** KUBE-SERVICES / KUBE-NODEPORTS rules: rewritten on every sync. */
   natRules: LineBuffer;
   activeNatChains: Set<string>;
+  /** The current service port's own chains, as they are declared. */
+  declared: string[];
   noLocalEndpoints: { internal: number; external: number };
 }
 
@@ -116,6 +118,7 @@ export function writeServicePort(ctx: ServiceRulesContext, svc: ServicePortInfo,
   const declare = (chain: string): void => {
     own.natChains.chain(chain);
     ctx.activeNatChains.add(chain);
+    ctx.declared.push(chain);
   };
   if (hasInternalEndpoints) {
     // Off-cluster clients of a ClusterIP (a static route to the service range via any node) may be

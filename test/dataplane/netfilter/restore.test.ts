@@ -151,6 +151,34 @@ COMMIT
     }
   });
 
+  describe('jump loops made across restores and commands', () => {
+    // The loop check searches only from chains that gained a jump and are jumped to from a user
+    // chain; these loops each close through a chain the edit did not otherwise touch.
+    const base = '*filter\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j C\n-A C -j RETURN\nCOMMIT\n';
+    it('a noflush restore that adds the closing jump fails and leaves the rules as they were', () => {
+      const rs = new Ruleset();
+      restore(rs, base, { noflush: true });
+      const before = save(rs);
+      expectError(() => restore(rs, '*filter\n:C - [0:0]\n-A C -j A\nCOMMIT\n', { noflush: true }), 'ERR_IPT_LOOP', 4, /makes a loop/);
+      expect(save(rs)).to.equal(before);
+    });
+    it('a single -A that closes a loop three chains long fails; a jump that does not is accepted', () => {
+      const rs = new Ruleset();
+      restore(rs, base, { noflush: true });
+      expectError(() => iptables(rs, '-A C -j A'), 'ERR_IPT_LOOP', undefined, /loop/);
+      iptables(rs, '-N D');
+      iptables(rs, '-A C -j D');
+      iptables(rs, '-A A -j D');
+      expect(rs.chain('filter', 'C')!.rules).to.have.length(2);
+      expect(rs.table('filter').userRefs.get('D')).to.equal(2);
+    });
+    it('two chains rewritten by one noflush restore into a loop', () => {
+      const rs = new Ruleset();
+      restore(rs, base, { noflush: true });
+      expectError(() => restore(rs, '*filter\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j A\nCOMMIT\n', { noflush: true }), 'ERR_IPT_LOOP', 6, /loop/);
+    });
+  });
+
   describe('iptables commands', () => {
     it('-N -A -I -C -D -S -X -P -F -Z behave like iptables', () => {
       const rs = new Ruleset();
