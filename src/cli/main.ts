@@ -37,12 +37,15 @@ export async function run(argv: string[]): Promise<number> {
     .option('--status-file <path>', 'write cluster status as JSON here once ready')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
     .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
+    .option('--lb-address-base <ip>', 'LoadBalancer ingress IPs get real addresses after this one (the pool\'s N-th address is this + N)', parseLbLoopback, '127.0.2.0')
     .option('--bgp-port <port>', 'calico: real BGP port on every node address, for gobgpd & co (0 = a free port each; default 179)', parsePort)
     .option('--json', 'log JSON lines on stderr instead of a progress display')
     .addHelpText(
       'after',
       '\nEvery node has an address on this machine (127.0.1.1, 127.0.1.2, ... in file order); a Service\n' +
         'NodePort is reachable on each of them: curl http://127.0.1.2:30080/hostname\n' +
+        'With spec.networking.loadBalancerPool, each LoadBalancer ingress IP gets one too (127.0.2.1, ...),\n' +
+        'listed in the status file under loadBalancers.\n' +
         '\nExamples:\n  kemu up topologies/demo.yaml\n  kubectl --kubeconfig .kemu/kubeconfig get nodes,pods,svc -o wide\n' +
         '  kemu up topologies/demo.yaml --api-port 0 --status-file /tmp/kemu.json --json',
     )
@@ -90,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       '  routes    ip route                links   ip -d link     addr      ip addr\n' +
       '  neigh     ip neigh                fdb     bridge fdb     iptables  iptables-save -t nat\n' +
       '  ipvs      ipvsadm -Ln (kube-proxy in ipvs mode)\n' +
+      '  rules     ip rule (the gateway pins each LoadBalancer flow to its node here)\n' +
       '  cni       the CNI agent: subnet.env and status\n' +
       '\nExamples:\n  kemu node show demo-worker routes\n  kemu node show demo-worker fdb\n  kemu node show router/tor routes')
     .action(async (name: string, what: string, opts: { kubeconfig: string }) => {
@@ -158,8 +162,16 @@ function parsePort(v: string): number {
 }
 
 function parseLoopback(v: string): string {
+  return checkLoopback(v, 'node address base', '127.0.1.0');
+}
+
+function parseLbLoopback(v: string): string {
+  return checkLoopback(v, 'load balancer address base', '127.0.2.0');
+}
+
+function checkLoopback(v: string, what: string, example: string): string {
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v);
-  if (m === null || m.slice(1).some((x) => Number(x) > 255)) throw new Error(`invalid node address base: ${v} (an address in 127.0.0.0/8, e.g. 127.0.1.0)`);
+  if (m === null || m.slice(1).some((x) => Number(x) > 255)) throw new Error(`invalid ${what}: ${v} (an address in 127.0.0.0/8, e.g. ${example})`);
   return v;
 }
 

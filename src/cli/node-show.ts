@@ -3,7 +3,7 @@ import { HttpClient } from '../api/client/http.js';
 import { EXTENSION_PREFIX } from '../lab/extension-api.js';
 import { serverFromKubeconfig } from './kubeconfig.js';
 
-export const SHOW_VIEWS = ['routes', 'neigh', 'fdb', 'links', 'addr', 'iptables', 'ipvs', 'cni', 'bgp'] as const;
+export const SHOW_VIEWS = ['routes', 'rules', 'neigh', 'fdb', 'links', 'addr', 'iptables', 'ipvs', 'cni', 'bgp'] as const;
 
 export async function nodeShowCommand(name: string, view: string, opts: { kubeconfig: string }): Promise<number> {
   if (!(SHOW_VIEWS as readonly string[]).includes(view)) {

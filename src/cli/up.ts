@@ -13,6 +13,7 @@ export interface UpOptions {
   statusFile?: string;
   speed?: number;
   nodeAddressBase?: string;
+  lbAddressBase?: string;
   bgpPort?: number;
   json?: boolean;
 }
@@ -24,7 +25,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
     for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     return 1;
   }
-  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase, bgpPort: opts.bgpPort });
+  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase, lbAddressBase: opts.lbAddressBase, bgpPort: opts.bgpPort });
   const cluster = new Cluster(config, new RealClock(), progress);
   const kubeconfig = resolve(opts.kubeconfig);
   let status: ClusterStatus | undefined;
@@ -43,6 +44,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
     `\nkemu cluster "${config.name}" is up: ${config.nodes.length} nodes, API at ${cluster.apiUrl()}\n` +
       `  kubectl --kubeconfig ${rel} get nodes,pods,svc -o wide\n` +
       nodePortLines(status) +
+      loadBalancerLines(status) +
       (status?.dns ? `  dig @${status.dns.address} -p ${status.dns.port} kubernetes.default.svc.${config.dnsDomain}\n` : '') +
       `  export KUBECONFIG=${kubeconfig}   # then plain kubectl works\n` +
       `Press Ctrl-C to stop.`,
@@ -63,11 +65,21 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
 function nodePortLines(status: ClusterStatus | undefined): string {
   if (status === undefined || status.nodePorts.length === 0) return '';
   const worker = status.nodes.find((n) => n.role === 'worker') ?? status.nodes[0]!;
-  const ports = [...new Set(status.nodePorts.map((p) => `${p.protocol}/${p.port}`))];
+  const ports = [...new Set(status.nodePorts.filter((p) => !p.healthCheck).map((p) => `${p.protocol}/${p.port}`))];
   return ports.map((p) => {
     const [protocol, port] = p.split('/');
     return protocol === 'TCP'
       ? `  curl http://${worker.address}:${port}/   # NodePort ${port} on ${worker.name} (every node listens)\n`
       : `  echo hostname | nc -u -w1 ${worker.address} ${port}   # UDP NodePort ${port} on ${worker.name}\n`;
+  }).join('');
+}
+
+/** One line per LoadBalancer ingress IP with a real address. */
+function loadBalancerLines(status: ClusterStatus | undefined): string {
+  return (status?.loadBalancers ?? []).map((lb) => {
+    const p = lb.ports.find((x) => x.protocol === 'TCP') ?? lb.ports[0]!;
+    return p.protocol === 'TCP'
+      ? `  curl http://${lb.address}:${p.port}/   # LoadBalancer ${lb.service} (ingress ${lb.ingressIP})\n`
+      : `  echo hostname | nc -u -w1 ${lb.address} ${p.port}   # UDP LoadBalancer ${lb.service} (ingress ${lb.ingressIP})\n`;
   }).join('');
 }

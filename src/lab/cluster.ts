@@ -16,6 +16,7 @@ import { InMemoryRuntime } from '../node/runtime.js';
 import { NodeProxy, type ProxyMode } from './node-proxy.js';
 import { NodePortEdge } from './edge/node-ports.js';
 import { BgpEdge, DEFAULT_BGP_EDGE_PORT } from './edge/bgp-edge.js';
+import { type LoadBalancerInfo, LoadBalancerEdge } from './edge/load-balancers.js';
 import { type ClusterCni, type NodeCni, createCniDaemons } from './cni.js';
 import { registerShowApi } from './show.js';
 import { NetworkedRuntime } from './networked-runtime.js';
@@ -40,8 +41,10 @@ export interface ClusterStatus {
   kubeconfig?: string;
   /** bgp: the node's real BGP listener (calico), where gobgpd and other real daemons peer. */
   nodes: { name: string; internalIP: string; address: string; role: string; ready: boolean; podCIDR: string | null; bgp?: { address: string; port: number } }[];
-  /** Real listeners for NodePorts (on each node's address). */
-  nodePorts: { node: string; address: string; port: number; protocol: 'TCP' | 'UDP' }[];
+  /** Real listeners for NodePorts and health-check NodePorts (healthCheck: true) on each node's address. */
+  nodePorts: { node: string; address: string; port: number; protocol: 'TCP' | 'UDP'; healthCheck?: true }[];
+  /** Real listeners standing for LoadBalancer ingress IPs (one address per ingress IP). */
+  loadBalancers: LoadBalancerInfo[];
   /** The cluster DNS server's listener (UDP and TCP on the same port). */
   dns?: { address: string; port: number };
 }
@@ -83,6 +86,8 @@ export class Cluster {
   edge: NodePortEdge | undefined;
   /** Real BGP listeners on the nodes' addresses (calico only), spliced to NODE_IP:179. */
   bgpEdge: BgpEdge | undefined;
+  /** Real listeners for LoadBalancer ingress IPs, carried to a node as a cloud load balancer would. */
+  lbEdge: LoadBalancerEdge | undefined;
   private started = false;
 
   constructor(
@@ -219,6 +224,21 @@ export class Cluster {
       onError: (err) => p?.warn(`node ports: ${err.message}`),
     });
     await this.edge.start();
+    if (full) {
+      this.lbEdge = new LoadBalancerEdge({
+        network: this.network,
+        nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })),
+        services: this.controlPlane.factory.informer<Service>('services'),
+        nodeObjects: this.controlPlane.factory.informer<Node>('nodes'),
+        pool: this.config.loadBalancerPool,
+        addressBase: this.config.lbAddressBase,
+        clock: this.clock,
+        udpIdleMs: this.config.timing.conntrackUDPTimeout,
+        probe: (node, svc) => this.proxyOf(node)?.serviceHealth(svc)?.status,
+        onError: (err) => p?.warn(`load balancers: ${err.message}`),
+      });
+      await this.lbEdge.start();
+    }
     if (this.config.topology.networking.cni.plugin === 'calico' && full) {
       this.bgpEdge = new BgpEdge({ network: this.network, nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })), port: this.config.bgpPort ?? DEFAULT_BGP_EDGE_PORT, onError: (err) => p?.warn(`bgp edge: ${err.message}`) });
       await this.bgpEdge.start();
@@ -246,6 +266,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await this.edge?.stop();
+    await this.lbEdge?.stop();
     await this.bgpEdge?.stop();
     for (const h of this.hosts.values()) await h.powerOff();
     for (const r of this.cniRouters) await r.stop();
@@ -364,6 +385,7 @@ export class Cluster {
         return { name: n.name, internalIP: n.address, address: n.realAddress, role: n.role, ready, podCIDR: obj?.spec.podCIDR ?? null, ...(bgp ? { bgp: { address: bgp.address, port: bgp.port } } : {}) };
       }),
       nodePorts: this.edge?.list() ?? [],
+      loadBalancers: this.lbEdge?.list() ?? [],
     };
   }
 

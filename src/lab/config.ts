@@ -34,6 +34,8 @@ export interface ClusterConfig {
   cni: string;
   kubeProxyMode: string;
   loadBalancerPool?: string;
+  /** Real address standing for the pool's network address: ingress IP N of the pool listens on base + N. */
+  lbAddressBase: string;
   nodes: ClusterNodeConfig[];
   manifests: ManifestRef[];
   /** Real port of the nodes' BGP listeners (calico; 179 when unset, 0 = a free port per node). */

@@ -5,6 +5,7 @@
 import type { LoadedTopology, Timing } from '../topology/types.js';
 import type { ClusterConfig } from './config.js';
 import { formatIpv4, ipv4 } from '../net/addr.js';
+import { DEFAULT_LB_ADDRESS_BASE } from './edge/lb-backends.js';
 
 export interface Overrides {
   apiPort?: number;
@@ -16,6 +17,11 @@ export interface Overrides {
   nodeAddressBase?: string;
   /** Real BGP port on every node address (calico; default 179, 0 = a free one per node). */
   bgpPort?: number;
+  /**
+   * Real loopback addresses of LoadBalancer ingress IPs: the pool's N-th address gets this address
+   * + N, so 127.0.2.0 (the default) gives 127.0.2.1 for the first ingress IP.
+   */
+  lbAddressBase?: string;
 }
 
 export const DEFAULT_NODE_ADDRESS_BASE = '127.0.1.0';
@@ -46,6 +52,7 @@ export function fromTopology(loaded: LoadedTopology, overrides: Overrides = {}):
     cni: cni.plugin === 'flannel' ? `flannel/${cni.backend}` : `calico/${cni.mode}${cni.crossSubnet ? '+cross-subnet' : ''}`,
     kubeProxyMode: t.networking.kubeProxyMode,
     loadBalancerPool: t.networking.loadBalancerPool ?? undefined,
+    lbAddressBase: overrides.lbAddressBase ?? DEFAULT_LB_ADDRESS_BASE,
     nodes: t.nodes.map((n, i) => ({
       name: n.name,
       role: n.role,

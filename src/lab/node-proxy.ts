@@ -2,16 +2,21 @@
  * kube-proxy on one simulated host, in the topology's mode: iptables (IptablesProxier: rules in the
  * host's Netfilter), ipvs (IpvsProxier: virtual servers, kube-ipvs0, IPVS hooks, ipsets) or
  * userspace (UserspaceProxier: a proxy socket per service port, portal rules). All three are fed by
- * the cluster's shared Service and EndpointSlice informers. In ipvs mode a health-check server on
- * the host answers healthCheckNodePorts (externalTrafficPolicy: Local). Started when the host powers
- * on, stopped when it powers off; a new start begins with a full sync, as a booting kube-proxy does.
+ * the cluster's shared Service and EndpointSlice informers. What kube-proxy does after a sync in
+ * every mode is done here, after each mode's sync (TrackingProxier.onSynced): the health-check server
+ * on the host answers healthCheckNodePorts (LoadBalancer, externalTrafficPolicy: Local), and stale UDP
+ * conntrack entries are deleted. Started when the host powers on, stopped when it powers off; a new
+ * start begins with a full sync, as a booting kube-proxy does.
  */
 import type { InformerFactory } from '../api/client/factory.js';
 import { type Netfilter, save } from '../dataplane/netfilter/index.js';
 import type { NetNamespace } from '../dataplane/stack/index.js';
 import {
-  IpvsProxier, IptablesProxier, type Provider, type ProxyConfigHandle, ServiceHealthServer, UserspaceProxier, ipvsadmList, runProxyConfig,
+  type HealthResponse, IpvsProxier, IptablesProxier, type Provider, type ProxyConfigHandle, ServiceHealthServer, UserspaceProxier, healthCheckOf,
+  healthResponse, ipvsadmList, runProxyConfig, serviceKey,
 } from '../proxy/index.js';
+import { UdpConntrackCleaner } from '../proxy/conntrack-cleanup.js';
+import type { SyncedChanges } from '../proxy/tracking-proxier.js';
 import type { Clock } from '../util/clock.js';
 
 export type ProxyMode = 'iptables' | 'ipvs' | 'userspace';
@@ -53,14 +58,20 @@ export class NodeProxy {
     const o = this.opts;
     const onError = (err: unknown): void => o.onError(err instanceof Error ? err : new Error(String(err)));
     const common = { nodeName: o.nodeName, clock: o.clock, minSyncPeriodMs: o.minSyncPeriodMs, syncPeriodMs: o.syncPeriodMs, onError };
+    const health = new ServiceHealthServer(o.ns, { onError: (err, svc, port) => onError(new Error(`health check ${svc} on ${port}: ${String(err)}`)) });
     if (o.mode === 'ipvs') {
-      this.health = new ServiceHealthServer(o.ns, { onError: (err, svc, port) => onError(new Error(`health check ${svc} on ${port}: ${String(err)}`)) });
-      this.proxier = new IpvsProxier({ ...common, nodeIPs: [o.nodeIP], clusterCIDR: o.clusterCIDR, ns: o.ns, netfilter: o.netfilter, healthCheck: this.health });
+      this.proxier = new IpvsProxier({ ...common, nodeIPs: [o.nodeIP], clusterCIDR: o.clusterCIDR, ns: o.ns, netfilter: o.netfilter });
     } else if (o.mode === 'userspace') {
       this.proxier = new UserspaceProxier({ ...common, nodeIP: o.nodeIP, ns: o.ns, netfilter: o.netfilter });
     } else {
       this.proxier = new IptablesProxier({ ...common, nodeIPs: [o.nodeIP], clusterCIDR: o.clusterCIDR, ruleset: o.netfilter.ruleset });
     }
+    const conntrack = new UdpConntrackCleaner(o.netfilter.conntrack);
+    this.health = health;
+    this.proxier.onSynced = (c) => {
+      health.update(healthCheckOf(c.serviceMap, c.endpointsMap, portsOfServices(c)));
+      conntrack.afterSync(c);
+    };
     this.handle = runProxyConfig(this.proxier as Provider, o.factory);
     await this.handle.synced;
   }
@@ -71,6 +82,18 @@ export class NodeProxy {
     this.proxier = undefined;
     this.health?.close();
     this.health = undefined;
+  }
+
+  /**
+   * What this node's health check answers for a Service ("namespace/name"), as a load balancer's
+   * probe would get it; undefined when the Service has no healthCheckNodePort here (or kube-proxy
+   * is not running: the host is off).
+   */
+  serviceHealth(nsn: string): HealthResponse | undefined {
+    const local = this.health?.localEndpoints(nsn);
+    if (local === undefined) return undefined;
+    const [namespace = '', name = ''] = nsn.split('/');
+    return healthResponse(namespace, name, local);
   }
 
   /** Whether the first sync has loaded rules (the host then proxies Services). */
@@ -96,4 +119,15 @@ export class NodeProxy {
   get lastSync(): { at: number } | undefined {
     return this.proxier?.lastSync;
   }
+}
+
+/**
+ * Every port of the Services that changed, not only the changed ports: a Service's local endpoint
+ * count is over all its ports. One pass over the map; only Services with changes are looked at.
+ */
+function portsOfServices(c: SyncedChanges): string[] {
+  const out = [...c.changedPorts];
+  if (c.updatedServices.size === 0) return out;
+  for (const [key, info] of c.serviceMap) if (c.updatedServices.has(serviceKey(info.name))) out.push(key);
+  return out;
 }

@@ -1,11 +1,11 @@
 /**
  * POST /apis/kemu.dev/v1alpha1/show {target, view}: a namespace's state printed as Linux tools print
- * it (`kemu node show`): iproute2's `ip route`, `ip neigh`, `bridge fdb`, `ip -d link`, `ip addr`,
+ * it (`kemu node show`): iproute2's `ip route`, `ip rule`, `ip neigh`, `bridge fdb`, `ip -d link`, `ip addr`,
  * `iptables-save -t nat`, and the CNI agent's subnet.env and status.
  */
 import { ApiError } from '../api/errors.js';
 import { save } from '../dataplane/netfilter/index.js';
-import { formatAddresses, formatBridgeFdb, formatLinks, formatNeighbours, formatRoutes } from '../dataplane/iproute/index.js';
+import { formatAddresses, formatBridgeFdb, formatLinks, formatNeighbours, formatRoutes, formatRules } from '../dataplane/iproute/index.js';
 import type { ExtensionApi } from './extension-api.js';
 import type { NodeCni } from './cni.js';
 import type { NodeProxy } from './node-proxy.js';
@@ -28,6 +28,7 @@ export function registerShowApi(
     const node = b.target.startsWith('node/') ? net.nodes.get(b.target.slice(5).split(':')[0]!) : undefined;
     switch (b.view) {
       case 'routes': return { text: formatRoutes(ns) };
+      case 'rules': return { text: formatRules(ns) };
       case 'neigh': return { text: formatNeighbours(ns) };
       case 'fdb': return { text: formatBridgeFdb(ns) };
       case 'links': return { text: formatLinks(ns, { details: true }) };
@@ -54,7 +55,7 @@ export function registerShowApi(
         return view;
       }
       default:
-        throw new ApiError('BadRequest', `unknown view "${b.view}" (routes, neigh, fdb, links, addr, iptables, cni, bgp)`);
+        throw new ApiError('BadRequest', `unknown view "${b.view}" (routes, rules, neigh, fdb, links, addr, iptables, cni, bgp)`);
     }
   });
 }

@@ -8,8 +8,9 @@ import type { EndpointSlice, Service } from '../api/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Provider } from './provider.js';
 import { BoundedFrequencyRunner } from './runner.js';
-import { EndpointsChangeTracker } from './tracker/endpoints.js';
-import { ServiceChangeTracker } from './tracker/service.js';
+import { EndpointsChangeTracker, type UpdateEndpointsMapResult } from './tracker/endpoints.js';
+import { ServiceChangeTracker, type UpdateServiceMapResult } from './tracker/service.js';
+import type { EndpointsMap, ServicePortMap } from './types.js';
 
 export interface SyncTiming {
   clock: Clock;
@@ -22,22 +23,90 @@ export interface SyncTiming {
   onError?: (err: unknown) => void;
 }
 
+/** What the trackers applied during the syncs since the last report (see TrackingProxier.onSynced). */
+export interface SyncedChanges {
+  serviceMap: ServicePortMap;
+  endpointsMap: EndpointsMap;
+  /** "namespace/name" of every Service whose ports or endpoints changed. */
+  updatedServices: Set<string>;
+  /** servicePortKeys whose Service port or endpoint list changed. */
+  changedPorts: Set<string>;
+  deletedUDPClusterIPs: Set<string>;
+  deletedUDPEndpoints: UpdateEndpointsMapResult['deletedUDPEndpoints'];
+}
+
+/** Keeps what each apply() returned until the sync that called it has completed. */
+class RecordingServiceTracker extends ServiceChangeTracker {
+  applied: UpdateServiceMapResult[] = [];
+  override apply(): UpdateServiceMapResult {
+    const r = super.apply();
+    this.applied.push(r);
+    return r;
+  }
+}
+
+class RecordingEndpointsTracker extends EndpointsChangeTracker {
+  applied: UpdateEndpointsMapResult[] = [];
+  override apply(): UpdateEndpointsMapResult {
+    const r = super.apply();
+    this.applied.push(r);
+    return r;
+  }
+}
+
 export abstract class TrackingProxier implements Provider {
-  readonly serviceChanges = new ServiceChangeTracker();
+  readonly serviceChanges: ServiceChangeTracker;
   readonly endpointsChanges: EndpointsChangeTracker;
   readonly runner: BoundedFrequencyRunner;
+  /**
+   * Told after each successful sync what it applied: kube-proxy's work after syncProxyRules that is
+   * the same in every mode (health-check servers, stale UDP conntrack entries) hangs here, outside
+   * the modes. Changes applied by a sync that threw are reported with the next successful one.
+   */
+  onSynced: ((changes: SyncedChanges) => void) | undefined;
+  private readonly recordedServices = new RecordingServiceTracker();
+  private readonly recordedEndpoints: RecordingEndpointsTracker;
   private servicesSynced = false;
   private endpointSlicesSynced = false;
+  private readonly onError: ((err: unknown) => void) | undefined;
 
   protected constructor(runnerName: string, nodeName: string, t: SyncTiming) {
-    this.endpointsChanges = new EndpointsChangeTracker(nodeName);
-    this.runner = new BoundedFrequencyRunner(runnerName, () => this.syncProxyRules(), {
+    this.onError = t.onError;
+    this.serviceChanges = this.recordedServices;
+    this.endpointsChanges = this.recordedEndpoints = new RecordingEndpointsTracker(nodeName);
+    this.runner = new BoundedFrequencyRunner(runnerName, () => this.runSync(), {
       clock: t.clock, minIntervalMs: t.minSyncPeriodMs ?? 1000, maxIntervalMs: t.syncPeriodMs ?? 30_000, retryIntervalMs: t.retryMs, onError: t.onError,
     });
   }
 
   /** One sync of the mode's state from the trackers' pending changes. */
   abstract syncProxyRules(): void;
+
+  private runSync(): void {
+    this.syncProxyRules(); // a throw keeps the records for the next sync (the runner retries)
+    const services = this.recordedServices.applied.splice(0);
+    const endpoints = this.recordedEndpoints.applied.splice(0);
+    const onSynced = this.onSynced;
+    if (onSynced === undefined || (services.length === 0 && endpoints.length === 0)) return;
+    const changes: SyncedChanges = {
+      serviceMap: services[0]?.serviceMap ?? new Map(),
+      endpointsMap: endpoints[0]?.endpointsMap ?? new Map(),
+      updatedServices: new Set(), changedPorts: new Set(), deletedUDPClusterIPs: new Set(), deletedUDPEndpoints: [],
+    };
+    for (const r of [...services, ...endpoints]) {
+      for (const s of r.updatedServices) changes.updatedServices.add(s);
+      for (const p of r.changedPorts) changes.changedPorts.add(p);
+    }
+    for (const r of services) for (const ip of r.deletedUDPClusterIPs) changes.deletedUDPClusterIPs.add(ip);
+    for (const r of endpoints) changes.deletedUDPEndpoints.push(...r.deletedUDPEndpoints);
+    // Periodic syncs apply nothing; they have nothing to report either.
+    if (changes.updatedServices.size === 0 && changes.changedPorts.size === 0) return;
+    try {
+      onSynced(changes);
+    } catch (err) {
+      this.onError?.(err); // the rules did sync: the runner must not retry them for this
+    }
+  }
 
   /** Both initial lists arrived: rules built from half the cluster would break working services. */
   get initialized(): boolean {

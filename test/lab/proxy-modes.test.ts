@@ -2,7 +2,8 @@
  * kube-proxy's three modes in a running cluster (flannel VXLAN, agnhost netexec pods on two nodes):
  * a pod reaches a ClusterIP over TCP (HTTP) and UDP, requests spread over every endpoint, and a real
  * client reaches the NodePort on a node's real address. The node's view shows the mode's machinery
- * (KUBE-SVC chains, IPVS virtual servers, userspace portals).
+ * (KUBE-SVC chains, IPVS virtual servers, userspace portals). Every mode serves the health check of
+ * an externalTrafficPolicy: Local LoadBalancer and takes traffic for its ingress IP from a real client.
  */
 import { get } from 'node:http';
 import { expect } from 'chai';
@@ -18,7 +19,7 @@ const topology = (mode: string): string => `apiVersion: kemu.dev/v1alpha1
 kind: Topology
 metadata: {name: proxy-${mode}}
 spec:
-  networking: {kubeProxyMode: ${mode}}
+  networking: {kubeProxyMode: ${mode}, loadBalancerPool: 172.20.255.0/24}
   nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
   timing: {speed: 10}
 ---
@@ -46,14 +47,27 @@ spec:
   ports:
     - {name: http, port: 80, targetPort: http, nodePort: 30080}
     - {name: udp, port: 81, targetPort: udp, protocol: UDP}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-lb}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
 `;
 
 function realGet(url: string): Promise<string> {
+  return realRequest(url).then((r) => r.body);
+}
+
+function realRequest(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     get(url, { agent: false }, (res) => {
       let b = '';
       res.on('data', (c) => (b += c));
-      res.on('end', () => resolve(b));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
     }).on('error', reject).setTimeout(5000, function (this: { destroy(e: Error): void }) { this.destroy(new Error('timeout')); });
   });
 }
@@ -68,7 +82,7 @@ for (const mode of ['iptables', 'ipvs', 'userspace']) {
     before(async () => {
       const loaded = loadTopologyText(topology(mode), `proxy-${mode}.yaml`);
       if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-      cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+      cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase(), lbAddressBase: randomNodeAddressBase() }), new RealClock());
       await cluster.start();
       names = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items.map((p) => p.metadata.name!).sort();
       clusterIP = (await cluster.client.get<Service>('services', 'default', 'web')).spec.clusterIP!;
@@ -114,6 +128,23 @@ for (const mode of ['iptables', 'ipvs', 'userspace']) {
     it('a real client reaches the NodePort on a node\'s real address', async () => {
       const w2 = (await cluster.status()).nodes.find((n) => n.name === 'w2')!;
       expect(names).to.include(await realGet(`http://${w2.address}:30080/hostname`));
+    });
+
+    it('serves the health check of an ETP=Local LoadBalancer on every node: 200 where a pod runs, 503 elsewhere', async () => {
+      const lb = await cluster.client.get<Service>('services', 'default', 'web-lb');
+      const hosting = new Set((await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items.map((p) => p.spec.nodeName));
+      const status = await cluster.status();
+      for (const n of status.nodes) {
+        const r = await realRequest(`http://${n.address}:${lb.spec.healthCheckNodePort}/`);
+        expect(r.status, n.name).to.equal(hosting.has(n.name) ? 200 : 503);
+        expect(JSON.parse(r.body).service, n.name).to.deep.equal({ namespace: 'default', name: 'web-lb' });
+      }
+    });
+
+    it('takes a real client\'s connections to the LoadBalancer ingress IP (only healthy nodes get them)', async () => {
+      const lb = (await cluster.status()).loadBalancers.find((l) => l.service === 'default/web-lb')!;
+      expect(lb.ingressIP).to.match(/^172\.20\.255\.\d+$/);
+      for (let i = 0; i < 4; i++) expect(names).to.include(await realGet(`http://${lb.address}/hostname`));
     });
   });
 }

@@ -52,7 +52,8 @@ describe('topologies/', () => {
       image: 'registry.k8s.io/e2e-test-images/agnhost:2.47',
       args: ['netexec', '--http-port=8080', '--udp-port=8081'],
     });
-    expect(svc!.spec).to.deep.include({ type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }] });
+    expect(svc!.spec).to.deep.include({ type: 'LoadBalancer', ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }] });
+    expect(topology.networking.loadBalancerPool).to.equal('172.18.255.0/24');
   });
 
   it('the two-rack host-gw lesson has its nodes on two routed subnets', async () => {

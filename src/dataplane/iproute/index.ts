@@ -1,3 +1,3 @@
-/** iproute2-style views of a namespace: `ip link`, `ip addr`, `ip route`, `ip neigh`, `bridge fdb`. */
+/** iproute2-style views of a namespace: `ip link`, `ip addr`, `ip route`, `ip rule`, `ip neigh`, `bridge fdb`. */
 export { type LinkFormatOptions, formatAddresses, formatLink, formatLinks } from './link.js';
-export { formatBridgeFdb, formatNeighbours, formatRoutes } from './tables.js';
+export { formatBridgeFdb, formatNeighbours, formatRoutes, formatRules } from './tables.js';

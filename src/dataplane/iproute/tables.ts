@@ -1,11 +1,12 @@
 /**
- * `ip route`, `ip neigh` and `bridge fdb` of a namespace, shaped like iproute2's output (one entry a
+ * `ip route`, `ip rule`, `ip neigh` and `bridge fdb` of a namespace, shaped like iproute2's output (one entry a
  * line, each line ending with "\n"). Pure formatters over the namespace's tables.
  */
 import { formatMac } from '../../net/index.js';
 import { Bridge } from '../stack/bridge.js';
 import type { NetNamespace } from '../stack/namespace.js';
 import { formatRoute } from '../stack/routes.js';
+import { formatRule } from '../stack/rules.js';
 import { VxlanDevice } from '../stack/vxlan.js';
 
 const lines = (items: string[]): string => items.map((l) => `${l}\n`).join('');
@@ -13,6 +14,11 @@ const lines = (items: string[]): string => items.map((l) => `${l}\n`).join('');
 /** `ip route [show table local]`. */
 export function formatRoutes(ns: NetNamespace, table: 'main' | 'local' = 'main'): string {
   return lines((table === 'main' ? ns.routes : ns.localRoutes).list().map(formatRoute));
+}
+
+/** `ip rule`: the local table's rule 0, the namespace's rules, then main (32766) and default (32767). */
+export function formatRules(ns: NetNamespace): string {
+  return lines(['0:\tfrom all lookup local', ...ns.rules.list().map(formatRule), '32766:\tfrom all lookup main', '32767:\tfrom all lookup default']);
 }
 
 /** `ip neigh`: "IP dev DEV lladdr MAC STATE"; unresolved entries have no lladdr. */

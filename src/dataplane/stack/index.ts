@@ -9,6 +9,7 @@ export { TunDevice, type TunHandler } from './tun.js';
 export { VxlanDevice, type VxlanOptions, type VxlanFdbInfo } from './vxlan.js';
 export { IpipDevice } from './ipip.js';
 export { RoutingTable, formatRoute, type Route, type RouteSpec, type RouteType, type RouteScope } from './routes.js';
+export { RoutingRules, formatRule, type RoutingRule, type RuleSpec, type FlowSelector } from './rules.js';
 export { NeighbourTable, type NeighbourState, type NeighbourInfo, type NeighbourOptions } from './neighbours.js';
 export { UdpSocket, UdpLayer, EPHEMERAL_PORT_MIN, EPHEMERAL_PORT_MAX, type UdpMessageInfo, type UdpSendOptions, type UdpSocketError } from './udp.js';
 export { IcmpLayer, errnoFor, type IcmpErrorReport, type EchoReply, type EchoListener } from './icmp.js';

@@ -37,9 +37,10 @@ export function outputLocal(ns: NetNamespace, packet: Uint8Array, route?: Route)
   const view = makeView(packet, '', ''); // headroom: what pool.ts knows, looked up when transmitted
   const dst = view.dst;
   if (route === undefined) route = ns.outputRoute(dst);
+  if (ns.rules.size > 0) route = ns.flowRoute(view, route);
   view.outIface = route === undefined ? '' : outputDevice(ns, route);
   if (!runHook(ns, 'OUTPUT', view)) return false;
-  if (view.dst !== dst) route = ns.outputRoute(view.dst); // DNAT in OUTPUT re-routes
+  if (view.dst !== dst) route = ns.flowRoute(view, ns.outputRoute(view.dst)); // DNAT in OUTPUT re-routes
   if (route === undefined) {
     ns.icmp.deliverLocalError(view.packet, ICMP_TYPE_DEST_UNREACHABLE, ICMP_UNREACH_NET, 0);
     ns.dropIp('no-route', packet.length);
@@ -81,7 +82,7 @@ export function forwardPacket(ns: NetNamespace, view: StackView, route: Route | 
 export function sendStolen(ns: NetNamespace, pkt: PacketView): boolean {
   const view = pkt as StackView;
   const packet = view.packet;
-  const route = ns.outputRoute(view.dst);
+  const route = ns.flowRoute(view, ns.outputRoute(view.dst));
   if (route === undefined) {
     ns.icmp.sendError(packet, 'dest-unreachable', ICMP_UNREACH_NET);
     ns.dropIp('no-route', packet.length);

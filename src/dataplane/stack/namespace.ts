@@ -20,6 +20,7 @@ import { outputLocal, sendLocal } from './ip-output.js';
 import { L2Device } from './l2-device.js';
 import { type NeighbourHost, type NeighbourOptions, NeighbourTable } from './neighbours.js';
 import { type DeviceDirectory, type Route, RoutingTable } from './routes.js';
+import { type FlowSelector, RoutingRules } from './rules.js';
 import { UdpLayer } from './udp.js';
 
 export interface NetNamespaceOptions {
@@ -50,6 +51,8 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
   readonly routes: RoutingTable;
   /** `ip route show table local`: our addresses and broadcast addresses, derived from addresses. */
   readonly localRoutes: RoutingTable;
+  /** `ip rule`: policy routing before the main table (empty unless someone pins flows). */
+  readonly rules = new RoutingRules();
   readonly neighbours: NeighbourTable;
   readonly reassembler: Reassembler;
   readonly icmp: IcmpLayer;
@@ -179,6 +182,15 @@ export class NetNamespace implements NeighbourHost, DeviceDirectory {
     const local = this.localRoutes.lookup(dst);
     if (local !== undefined) return local;
     return this.routes.lookup(dst);
+  }
+
+  /**
+   * The route of a packet once policy rules are considered: `route` is its destination-only lookup
+   * (outputRoute or the main table). Local and broadcast destinations are never diverted.
+   */
+  flowRoute(flow: FlowSelector, route: Route | undefined): Route | undefined {
+    if (this.rules.size === 0 || route?.type === 'local' || route?.type === 'broadcast') return route;
+    return this.rules.lookup(flow) ?? route;
   }
 
   /** Source address Linux would pick for a packet to `dst` (route src, else the out device's); 0 if unroutable. */

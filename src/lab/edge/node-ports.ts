@@ -4,7 +4,10 @@
  * each node's real address, TCP or UDP as the port says. A real connection or datagram is carried
  * into the emulation as traffic from an outside client (see client-address.ts) leaving the node's
  * gateway toward the node's underlay address and NodePort — then kube-proxy's rules on the node
- * DNAT, masquerade and route it like any other packet, encapsulated as the CNI mode does.
+ * DNAT, masquerade and route it like any other packet, encapsulated as the CNI mode does. A
+ * LoadBalancer Service's healthCheckNodePort (externalTrafficPolicy: Local) is carried the same way
+ * (TCP) to the node's kube-proxy health server, so `curl 127.0.1.2:HCPORT` shows what a cloud load
+ * balancer's probe of that node gets.
  */
 import { type Socket as DgramSocket, createSocket } from 'node:dgram';
 import type { Informer } from '../../api/client/informer.js';
@@ -38,17 +41,27 @@ export interface ListenerInfo {
   address: string;
   port: number;
   protocol: 'TCP' | 'UDP';
+  /** A healthCheckNodePort (kube-proxy's health server answers), not a Service's NodePort. */
+  healthCheck?: true;
 }
 
 interface Listener extends ListenerInfo {
   close(): Promise<void>;
 }
 
-/** The NodePorts a Service asks for: "TCP/30080" keys. */
+/** The NodePorts a Service asks for: "TCP/30080" keys, its healthCheckNodePort included. */
 export function nodePortsOf(svc: Service): string[] {
   const type = svc.spec.type;
   if (type !== 'NodePort' && type !== 'LoadBalancer') return [];
-  return (svc.spec.ports ?? []).filter((p) => p.nodePort).map((p) => `${p.protocol ?? 'TCP'}/${p.nodePort}`);
+  const ports = (svc.spec.ports ?? []).filter((p) => p.nodePort).map((p) => `${p.protocol ?? 'TCP'}/${p.nodePort}`);
+  const hc = healthCheckPortOf(svc);
+  return hc === undefined ? ports : [...ports, `TCP/${hc}`];
+}
+
+/** spec.healthCheckNodePort where kube-proxy serves it (LoadBalancer, externalTrafficPolicy: Local). */
+export function healthCheckPortOf(svc: Service): number | undefined {
+  const local = svc.spec.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local';
+  return local && svc.spec.healthCheckNodePort ? svc.spec.healthCheckNodePort : undefined;
 }
 
 export class NodePortEdge {
@@ -76,7 +89,7 @@ export class NodePortEdge {
   }
 
   list(): ListenerInfo[] {
-    return [...this.listeners.values()].map(({ node, address, port, protocol }) => ({ node, address, port, protocol }));
+    return [...this.listeners.values()].map(({ node, address, port, protocol, healthCheck }) => ({ node, address, port, protocol, ...(healthCheck ? { healthCheck } : {}) }));
   }
 
   /** Opens what Services ask for and closes what they no longer do; serialized, level-triggered. */
@@ -94,7 +107,12 @@ export class NodePortEdge {
   private async sync(): Promise<void> {
     if (this.stopped) return;
     const wanted = new Set<string>();
-    for (const svc of this.opts.services.list()) for (const p of nodePortsOf(svc)) wanted.add(p);
+    const healthChecks = new Set<string>();
+    for (const svc of this.opts.services.list()) {
+      for (const p of nodePortsOf(svc)) wanted.add(p);
+      const hc = healthCheckPortOf(svc);
+      if (hc !== undefined) healthChecks.add(`TCP/${hc}`);
+    }
     for (const [key, l] of this.listeners) {
       if (!wanted.has(`${l.protocol}/${l.port}`)) {
         this.listeners.delete(key);
@@ -106,9 +124,16 @@ export class NodePortEdge {
       if (protocol === 'SCTP') continue;
       for (const node of this.opts.nodes) {
         const key = `${node.name}|${p}`;
-        if (this.listeners.has(key)) continue;
+        const open = this.listeners.get(key);
+        if (open !== undefined) {
+          // The same port may change role (a freed NodePort reallocated as a health-check port).
+          if (healthChecks.has(p)) open.healthCheck = true;
+          else delete open.healthCheck;
+          continue;
+        }
         try {
           const l = protocol === 'TCP' ? await this.listenTcp(node, Number(port)) : await this.listenUdp(node, Number(port));
+          if (healthChecks.has(p)) l.healthCheck = true;
           this.listeners.set(key, l);
         } catch (err) {
           this.opts.onError(new Error(`cannot listen on ${node.realAddress}:${port}/${protocol} for node ${node.name}: ${(err as Error).message}`));

@@ -1,0 +1,134 @@
+/**
+ * How one real client flow reaches a LoadBalancer ingress IP inside the emulation: it leaves the
+ * chosen node's gateway namespace (its subnet's router or `gateway`, see LabNetwork.edgeOf) from the
+ * client's emulated address (client-address.ts), addressed to INGRESS_IP:PORT, and arrives at that
+ * node's eth0 — where kube-proxy's rules for the LB IP take it (iptables KUBE-EXT, the ipvs virtual
+ * server on kube-ipvs0, the userspace portal). A pass-through cloud load balancer delivers the same
+ * way: the destination stays the LB IP, only the next hop is the node.
+ *
+ * Different flows to one LB IP go to different nodes, so the next hop is chosen per flow with policy
+ * routing in the gateway namespace (`ip rule from CLIENT to LBIP ipproto tcp sport P dport D lookup
+ * lb-NODE`; table lb-NODE is `default via NODE_IP onlink`). The main table also gets
+ * `LBIP/32 via NODE_IP proto kemu-lb` toward the node chosen last: kemu's TCP needs a route to the
+ * destination before it sends the SYN, and emulated traffic from the gateway itself (kemu curl) goes
+ * there.
+ */
+import type { Socket } from 'node:net';
+import { IPPROTO_TCP, IPPROTO_UDP, formatIpv4 } from '../../net/index.js';
+import { type NetNamespace, RoutingTable, type RoutingRule, type UdpSocket } from '../../dataplane/stack/index.js';
+import { TcpLayer, type TcpSocket } from '../../dataplane/tcp/index.js';
+import type { LabNetwork } from '../network/index.js';
+import { clientAddressFor, ensureClientAddress } from './client-address.js';
+
+const LB_ROUTE_PROTO = 'kemu-lb';
+
+/** The way into the emulation toward one node: its gateway namespace and the table that reaches it. */
+interface NodePath {
+  edge: NetNamespace;
+  table: RoutingTable;
+  nodeIP: string;
+  dev: string;
+}
+
+export class LoadBalancerPaths {
+  private readonly paths = new Map<string, NodePath>();
+  /** LB IPs with a main-table route, per gateway namespace. */
+  private readonly routed = new Map<NetNamespace, Set<string>>();
+
+  constructor(private readonly network: LabNetwork) {}
+
+  /**
+   * Splices a real TCP connection to INGRESS_IP:PORT through `node`. A refused or reset emulated
+   * connection resets the real one; either side closing closes the other.
+   */
+  spliceTcp(real: Socket, node: string, ingressIP: string, port: number, onError: (err: Error) => void): void {
+    const path = this.pathTo(node);
+    const client = clientAddressFor(real.remoteAddress ?? '127.0.0.1');
+    let emu: TcpSocket;
+    let pinned: RoutingRule | undefined;
+    try {
+      ensureClientAddress(path.edge, client);
+      this.route(path, ingressIP);
+      // The SYN leaves inside connect(), before the local port is known to us: a rule on the
+      // destination alone pins it, and is swapped for the flow's own rule right after (nothing
+      // else runs in between).
+      const first = path.edge.rules.add({ from: client, to: ingressIP, ipproto: IPPROTO_TCP, dport: port, table: path.table });
+      try {
+        emu = TcpLayer.of(path.edge).connect({ host: ingressIP, port, localAddress: client });
+      } finally {
+        path.edge.rules.delete(first);
+      }
+      const sport = emu.localPort;
+      if (sport !== undefined) pinned = path.edge.rules.add({ from: client, to: ingressIP, ipproto: IPPROTO_TCP, sport, dport: port, table: path.table });
+    } catch (err) {
+      onError(err as Error);
+      real.destroy();
+      return;
+    }
+    const unpin = (): void => {
+      if (pinned !== undefined) path.edge.rules.delete(pinned);
+      pinned = undefined;
+    };
+    real.pipe(emu);
+    emu.pipe(real);
+    emu.on('error', () => {
+      if (!real.destroyed) real.resetAndDestroy();
+    });
+    emu.on('close', unpin);
+    real.on('error', () => emu.destroy());
+    real.on('close', () => emu.destroy());
+  }
+
+  /**
+   * A UDP socket in `node`'s gateway namespace at the client's address (its port if free), whose
+   * datagrams to INGRESS_IP:PORT go through `node`. close() also removes the flow's rule.
+   */
+  udpFlow(realPeer: { address: string; port: number }, node: string, ingressIP: string, port: number): { socket: UdpSocket; close(): void } {
+    const path = this.pathTo(node);
+    const client = clientAddressFor(realPeer.address);
+    ensureClientAddress(path.edge, client);
+    this.route(path, ingressIP);
+    let socket: UdpSocket;
+    try {
+      socket = path.edge.udp.bind(realPeer.port, client);
+    } catch {
+      socket = path.edge.udp.bind(0, client); // that client port is taken by another real peer
+    }
+    const rule = path.edge.rules.add({ from: client, to: ingressIP, ipproto: IPPROTO_UDP, sport: socket.port, dport: port, table: path.table });
+    return {
+      socket,
+      close: () => {
+        path.edge.rules.delete(rule);
+        socket.close();
+      },
+    };
+  }
+
+  /** Removes the main-table routes of an LB IP that no longer has a listener. */
+  unroute(ingressIP: string): void {
+    for (const [edge, ips] of this.routed) {
+      if (!ips.delete(ingressIP)) continue;
+      edge.routes.removeWhere((r) => r.proto === LB_ROUTE_PROTO && r.prefixLength === 32 && formatIpv4(r.dst) === ingressIP);
+    }
+  }
+
+  private route(path: NodePath, ingressIP: string): void {
+    path.edge.routes.replace({ dst: `${ingressIP}/32`, via: path.nodeIP, dev: path.dev, onlink: true, proto: LB_ROUTE_PROTO });
+    let ips = this.routed.get(path.edge);
+    if (ips === undefined) this.routed.set(path.edge, (ips = new Set()));
+    ips.add(ingressIP);
+  }
+
+  private pathTo(node: string): NodePath {
+    let path = this.paths.get(node);
+    if (path !== undefined) return path;
+    const n = this.network.node(node);
+    const edge = this.network.edgeOf(node);
+    const link = edge.links.find((l) => l.subnet.name === n.eth0.subnet.name)!;
+    const table = new RoutingTable(`lb-${node}`, edge.ns);
+    table.add({ dst: 'default', via: n.eth0.address, dev: link.dev.name, onlink: true, proto: LB_ROUTE_PROTO });
+    path = { edge: edge.ns, table, nodeIP: n.eth0.address, dev: link.dev.name };
+    this.paths.set(node, path);
+    return path;
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * LoadBalancer ingress IPs for real clients. Each LoadBalancer Service with an ingress IP from the
+ * topology's pool gets a real loopback address of this machine (lb-backends.ts: base + N for the
+ * pool's N-th address), and kemu listens there on every service port, TCP or UDP as the port says.
+ * Like a pass-through cloud load balancer, each new connection (each UDP client) is given to a node —
+ * round robin over the eligible ones (Ready; for externalTrafficPolicy: Local only those whose
+ * kube-proxy health check says 200) — and enters the emulation at that node's eth0 still addressed
+ * to INGRESS_IP:PORT (lb-path.ts); kube-proxy's rules for the LB IP do the rest. No eligible node:
+ * TCP connections are reset and datagrams dropped, as a load balancer without healthy backends does.
+ *
+ * Health is read from each node's kube-proxy health server directly rather than probed over the
+ * emulated network: the answer is the one a probe would get, with no probe traffic, no probe timers
+ * and no probe interval between an endpoint change and the load balancer noticing it.
+ */
+import { type Socket as DgramSocket, createSocket } from 'node:dgram';
+import type { Informer } from '../../api/client/informer.js';
+import type { Node, Service } from '../../api/types.js';
+import type { UdpSocket } from '../../dataplane/stack/index.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { LabNetwork } from '../network/index.js';
+import { type HealthProbe, RoundRobin, eligibleNodes, ingressIPOf, lbRealAddress } from './lb-backends.js';
+import { LoadBalancerPaths } from './lb-path.js';
+import type { EdgeNode } from './node-ports.js';
+import { listenRealTcp } from './tcp-splice.js';
+
+export interface LoadBalancerEdgeOptions {
+  network: LabNetwork;
+  /** Every node, in topology order (the round robin's order). */
+  nodes: readonly EdgeNode[];
+  services: Informer<Service>;
+  nodeObjects: Informer<Node>;
+  /** spec.networking.loadBalancerPool; without one no Service gets an ingress IP (<pending>). */
+  pool: string | undefined;
+  /** Real address of the pool's network address (ingress IPs map to base + offset). */
+  addressBase: string;
+  clock: Clock;
+  /** How long a UDP client mapping lives without traffic (the conntrack UDP stream timeout). */
+  udpIdleMs: number;
+  /** Each node's health check answer for a Service (its kube-proxy's health server). */
+  probe: HealthProbe;
+  onError: (err: Error) => void;
+}
+
+export interface LoadBalancerInfo {
+  /** "namespace/name". */
+  service: string;
+  ingressIP: string;
+  /** The real address of this machine that stands for the ingress IP. */
+  address: string;
+  ports: Array<{ port: number; protocol: 'TCP' | 'UDP' }>;
+}
+
+interface Wanted {
+  service: string;
+  ingressIP: string;
+  address: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+}
+
+interface Listener extends Wanted {
+  close(): Promise<void>;
+}
+
+export class LoadBalancerEdge {
+  private readonly listeners = new Map<string, Listener>();
+  private readonly paths: LoadBalancerPaths;
+  private readonly rr = new RoundRobin();
+  private reconciling: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private queued = false;
+  /** Connections and datagrams turned away because no node was eligible. */
+  refused = 0;
+
+  constructor(private readonly o: LoadBalancerEdgeOptions) {
+    this.paths = new LoadBalancerPaths(o.network);
+  }
+
+  async start(): Promise<void> {
+    const changed = (): void => (this.stopped ? undefined : this.reconcile());
+    this.o.services.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
+    this.o.services.start();
+    this.o.nodeObjects.start();
+    await Promise.all([this.o.services.waitForSync(), this.o.nodeObjects.waitForSync()]);
+    this.reconcile();
+    await this.reconciling;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.reconciling;
+    await Promise.all([...this.listeners.values()].map((l) => l.close()));
+    for (const l of this.listeners.values()) this.paths.unroute(l.ingressIP);
+    this.listeners.clear();
+  }
+
+  /** One entry per Service with open listeners. */
+  list(): LoadBalancerInfo[] {
+    const bySvc = new Map<string, LoadBalancerInfo>();
+    for (const l of this.listeners.values()) {
+      let info = bySvc.get(l.service);
+      if (info === undefined) bySvc.set(l.service, (info = { service: l.service, ingressIP: l.ingressIP, address: l.address, ports: [] }));
+      info.ports.push({ port: l.port, protocol: l.protocol });
+    }
+    return [...bySvc.values()];
+  }
+
+  /** The node the next connection of a Service would go to (advances the rotation). */
+  chooseNode(service: string): string | undefined {
+    const svc = this.o.services.getByKey(service);
+    if (svc === undefined) return undefined;
+    const nodes = new Map<string, Node>();
+    for (const n of this.o.nodeObjects.list()) nodes.set(n.metadata.name ?? '', n);
+    return this.rr.next(service, eligibleNodes(svc, this.o.nodes.map((n) => n.name), nodes, this.o.probe));
+  }
+
+  /** Opens what Services ask for and closes what they no longer do; serialized, a burst is one pass. */
+  reconcile(): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.reconciling = this.reconciling.then(() => {
+      this.queued = false;
+      return this.sync();
+    }).catch((err: Error) => this.o.onError(err));
+  }
+
+  private wanted(): Map<string, Wanted> {
+    const out = new Map<string, Wanted>();
+    if (this.o.pool === undefined) return out;
+    for (const svc of this.o.services.list()) {
+      const ingressIP = ingressIPOf(svc);
+      if (ingressIP === undefined) continue;
+      const address = lbRealAddress(ingressIP, this.o.pool, this.o.addressBase);
+      const service = `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name ?? ''}`;
+      if (address === undefined) {
+        this.o.onError(new Error(`${service}: ingress IP ${ingressIP} has no real address (pool ${this.o.pool}, base ${this.o.addressBase})`));
+        continue;
+      }
+      for (const p of svc.spec.ports ?? []) {
+        const protocol = p.protocol ?? 'TCP';
+        if (protocol !== 'TCP' && protocol !== 'UDP') continue; // SCTP: no real listener for it
+        out.set(`${protocol}/${address}:${p.port}`, { service, ingressIP, address, port: p.port, protocol });
+      }
+    }
+    return out;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    const wanted = this.wanted();
+    for (const [key, l] of this.listeners) {
+      const w = wanted.get(key);
+      if (w !== undefined && w.service === l.service && w.ingressIP === l.ingressIP) continue;
+      this.listeners.delete(key);
+      await l.close();
+      if (![...this.listeners.values()].some((o) => o.ingressIP === l.ingressIP)) this.paths.unroute(l.ingressIP);
+      if (![...this.listeners.values()].some((o) => o.service === l.service)) this.rr.forget(l.service);
+    }
+    for (const [key, w] of wanted) {
+      if (this.listeners.has(key)) continue;
+      try {
+        this.listeners.set(key, w.protocol === 'TCP' ? await this.listenTcp(w) : await this.listenUdp(w));
+      } catch (err) {
+        this.o.onError(new Error(`cannot listen on ${w.address}:${w.port}/${w.protocol} for LoadBalancer ${w.service} (${w.ingressIP}): ${(err as Error).message}`));
+      }
+    }
+  }
+
+  private async listenTcp(w: Wanted): Promise<Listener> {
+    const l = await listenRealTcp(w.address, w.port, (real) => {
+      const node = this.chooseNode(w.service);
+      if (node === undefined) {
+        this.refused++;
+        real.resetAndDestroy();
+        return;
+      }
+      this.paths.spliceTcp(real, node, w.ingressIP, w.port, this.o.onError);
+    }, this.o.onError);
+    return { ...w, close: l.close };
+  }
+
+  private listenUdp(w: Wanted): Promise<Listener> {
+    const real: DgramSocket = createSocket('udp4');
+    const sessions = new Map<string, { flow: { socket: UdpSocket; close(): void }; timer: TimerHandle }>();
+    const clock = this.o.clock;
+    const expire = (key: string): void => {
+      const s = sessions.get(key);
+      if (s === undefined) return;
+      sessions.delete(key);
+      s.timer.cancel();
+      s.flow.close();
+    };
+    real.on('message', (msg, rinfo) => {
+      const key = `${rinfo.address}:${rinfo.port}`;
+      let s = sessions.get(key);
+      if (s === undefined) {
+        // One node per client mapping, as a load balancer keeps a UDP flow on its backend.
+        const node = this.chooseNode(w.service);
+        if (node === undefined) {
+          this.refused++;
+          return;
+        }
+        const flow = this.paths.udpFlow(rinfo, node, w.ingressIP, w.port);
+        flow.socket.onMessage((payload) => real.send(payload, rinfo.port, rinfo.address));
+        s = { flow, timer: clock.setTimeout(() => expire(key), this.o.udpIdleMs) };
+        sessions.set(key, s);
+      } else {
+        s.timer.cancel();
+        s.timer = clock.setTimeout(() => expire(key), this.o.udpIdleMs);
+      }
+      s.flow.socket.send(w.ingressIP, w.port, msg);
+    });
+    return new Promise((resolve, reject) => {
+      real.once('error', reject);
+      real.bind({ address: w.address, port: w.port }, () => {
+        real.off('error', reject);
+        real.on('error', (err) => this.o.onError(err));
+        resolve({
+          ...w,
+          close: () => new Promise<void>((done) => {
+            for (const key of [...sessions.keys()]) expire(key);
+            real.close(() => done());
+          }),
+        });
+      });
+    });
+  }
+}
