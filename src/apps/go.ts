@@ -11,9 +11,16 @@ function pad(n: number, width = 2): string {
 
 /** The prefix Go's log package writes with its default flags ("2006/01/02 15:04:05 "), in UTC. */
 export function goLogPrefix(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} `;
+  // One line per request on a busy server: the text changes once a second.
+  const second = Math.floor(ms / 1000);
+  if (second === lastPrefix.second) return lastPrefix.text;
+  const d = new Date(second * 1000);
+  const text = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} `;
+  lastPrefix = { second, text };
+  return text;
 }
+
+let lastPrefix = { second: NaN, text: '' };
 
 /**
  * time.Now().String() in a UTC container: "2006-01-02 15:04:05.999999999 +0000 UTC m=+0.000000001"

@@ -45,6 +45,13 @@ export interface PacketView {
   outIface: string;
   /** Connection mark / packet mark (iptables MARK, used by kube-proxy's KUBE-MARK-MASQ). */
   mark: number;
+  /**
+   * The packet's conntrack link (skb->_nfct), owned by the netfilter that set it: netfilter's to
+   * read and write, opaque to everyone else. Views are made per namespace, so the owner check only
+   * guards against a view handed to another namespace's hooks.
+   */
+  nfctOwner?: unknown;
+  nfct?: unknown;
 }
 
 export type Verdict = 'accept' | 'drop';

@@ -67,22 +67,43 @@ export async function goForm(req: IncomingMessage, url: string): Promise<GoValue
 
 /** textproto.CanonicalMIMEHeaderKey ("x-forwarded-for" → "X-Forwarded-For"); invalid keys unchanged. */
 export function canonicalHeaderKey(key: string): string {
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) return key;
-  return key.toLowerCase().replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+  let canonical = canonicalKeys.get(key);
+  if (canonical === undefined) {
+    canonical = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)
+      ? key.toLowerCase().replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase())
+      : key;
+    // Clients send the same few names on every request; a bounded memo keeps a hot server from
+    // running two regular expressions per header.
+    if (canonicalKeys.size >= 1024) canonicalKeys.clear();
+    canonicalKeys.set(key, canonical);
+  }
+  return canonical;
 }
+
+const canonicalKeys = new Map<string, string>();
 
 /** The Content-Type Go's DetectContentType gives the text bodies agnhost writes. */
 export function sniffContentType(body: Buffer): string {
   const head = body.subarray(0, 512);
-  const text = head.toString('latin1').replace(/^[\t\n\f\r ]+/, '').toLowerCase();
+  let first = 0;
+  while (first < head.length && (head[first] === 0x09 || head[first] === 0x0a || head[first] === 0x0c || head[first] === 0x0d || head[first] === 0x20)) first++;
+  // Every HTML and XML signature starts with "<": other bodies (hostnames, JSON) skip to the binary test.
+  if (head[first] === 0x3c) {
+    const markup = sniffMarkup(head.subarray(first).toString('latin1').toLowerCase());
+    if (markup !== undefined) return markup;
+  }
+  for (const b of head) if (b <= 0x08 || b === 0x0b || (b >= 0x0e && b <= 0x1a) || (b >= 0x1c && b <= 0x1f)) return 'application/octet-stream';
+  return 'text/plain; charset=utf-8';
+}
+
+function sniffMarkup(text: string): string | undefined {
   const html = ['<!doctype html', '<html', '<head', '<script', '<iframe', '<h1', '<div', '<font', '<table', '<a', '<style', '<title', '<b', '<body', '<br', '<p', '<!--'];
   for (const sig of html) {
     const next = text[sig.length];
     if (text.startsWith(sig) && (next === ' ' || next === '>')) return 'text/html; charset=utf-8';
   }
   if (text.startsWith('<?xml')) return 'text/xml; charset=utf-8';
-  for (const b of head) if (b <= 0x08 || b === 0x0b || (b >= 0x0e && b <= 0x1a) || (b >= 0x1c && b <= 0x1f)) return 'application/octet-stream';
-  return 'text/plain; charset=utf-8';
+  return undefined;
 }
 
 /** A handler's body written the way Go's ResponseWriter finishes it. */

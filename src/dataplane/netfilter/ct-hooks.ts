@@ -1,8 +1,10 @@
 /**
  * The conntrack and NAT steps of the hook pipeline (nf_conntrack_in, nf_nat_inet_fn,
  * __nf_conntrack_confirm), and the link from a packet to its entry. Linux keeps that link on the
- * skb; here it is kept by the identity of the PacketView and of its `packet` buffer, set at the
- * packet's first hook (PREROUTING or OUTPUT) and read by the later ones.
+ * skb; here it is kept on the PacketView (its nfct field, a property rather than a WeakMap entry:
+ * this runs for every packet at every hook) and by the identity of its `packet` buffer (for the
+ * new view a packet gets when it loops back over lo), set at the packet's first hook (PREROUTING
+ * or OUTPUT) and read by the later ones.
  */
 import type { PacketView } from '../types.js';
 import { readU32 } from '../../net/index.js';
@@ -20,7 +22,6 @@ const LOOPBACK = 0x7f000001;
 const REJECTED_FLOWS_MAX = 32;
 
 export class ConntrackHooks {
-  private readonly byView = new WeakMap<PacketView, PacketCt | null>();
   private readonly byBuffer = new WeakMap<Uint8Array, PacketCt | null>();
   private readonly rejectedFlows = new Map<string, ConntrackEntry>();
 
@@ -32,8 +33,8 @@ export class ConntrackHooks {
   ) {}
 
   ctOf(pkt: PacketView): PacketCt | undefined {
-    const v = this.byView.get(pkt);
-    return v !== undefined ? (v ?? undefined) : (this.byBuffer.get(pkt.packet) ?? undefined);
+    if (pkt.nfctOwner === this) return (pkt.nfct as PacketCt | null) ?? undefined;
+    return this.byBuffer.get(pkt.packet) ?? undefined;
   }
 
   /** nf_conntrack_in: find or create the packet's entry and update it. */
@@ -56,8 +57,11 @@ export class ConntrackHooks {
       if (e) ct = { entry: e, dir: dirOf(e, t), related: true, state: 'RELATED' };
     }
     ctx.ct = ct;
-    this.byView.set(pkt, ct ?? null);
-    this.byBuffer.set(pkt.packet, ct ?? null);
+    pkt.nfctOwner = this;
+    pkt.nfct = ct ?? null;
+    // Only a packet this namespace sends can come back to it over lo (in a new view of the same
+    // buffer); forwarded and received packets need no entry by buffer.
+    if (ctx.stage === 'OUTPUT') this.byBuffer.set(pkt.packet, ct ?? null);
     return CONT;
   }
 

@@ -27,7 +27,7 @@ export interface StackView extends PacketView {
 
 export function makeView(packet: Uint8Array, inIface: string, outIface: string, headroom = 0): StackView {
   const view: StackView = {
-    packet, src: 0, dst: 0, protocol: 0, srcPort: 0, dstPort: 0, inIface, outIface, mark: 0, headroom, roomOf: packet, at: -1,
+    packet, src: 0, dst: 0, protocol: 0, srcPort: 0, dstPort: 0, inIface, outIface, mark: 0, nfctOwner: undefined, nfct: undefined, headroom, roomOf: packet, at: -1,
   };
   refreshView(view, packet);
   return view;

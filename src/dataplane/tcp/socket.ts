@@ -261,6 +261,16 @@ export class TcpSocket extends Duplex {
     else this.pendingWrite = cb;
   }
 
+  /**
+   * Corked writes (node:http corks a response's head and body) leave in one write, as net.Socket's
+   * writev does: with TCP_NODELAY each write would otherwise be a segment of its own, where a real
+   * stack sends one.
+   */
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: Callback): void {
+    if (chunks.length === 1) return this._write(chunks[0]!.chunk, chunks[0]!.encoding, cb);
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), chunks[0]!.encoding, cb);
+  }
+
   override _final(cb: Callback): void {
     this.ep?.run((c, now) => c.close(now));
     cb();

@@ -123,4 +123,36 @@ describe('dataplane/tcp with node:http between pods (dgram underlay, real clock)
     expect(got.sha256).to.equal(sent);
     listener.close();
   });
+
+  it('a corked response (node:http writes head and body corked) leaves as one segment with TCP_NODELAY, as over a real socket', async () => {
+    const { a, b } = pods;
+    const httpServer = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 5 });
+      res.end(Buffer.from('hello'));
+    });
+    const listener = TcpLayer.of(b.ns).listen(8081);
+    listener.on('connection', (s: TcpSocket) => {
+      s.setNoDelay(true); // as Go's net/http does
+      httpServer.emit('connection', s);
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    (agent as unknown as { createConnection: () => TcpSocket }).createConnection = () => TcpLayer.of(a.ns).connect({ host: '10.244.1.2', port: 8081 });
+    const get = (): Promise<string> => new Promise((resolve, reject) => {
+      request({ host: '10.244.1.2', port: 8081, path: '/', agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      }).on('error', reject).end();
+    });
+    const podEth = b.ns.device('eth0')!;
+    try {
+      expect(await get()).to.equal('hello'); // connection up
+      const before = podEth.counters.txPackets;
+      expect(await get()).to.equal('hello');
+      expect(podEth.counters.txPackets - before, 'segments the server sent for one keep-alive request').to.equal(1);
+    } finally {
+      agent.destroy();
+      listener.close();
+    }
+  });
 });
