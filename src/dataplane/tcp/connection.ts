@@ -50,9 +50,19 @@ export class TcpConnection extends Tcb {
 
   /** Queues bytes (copied) and sends what the windows allow. Returns the send buffer's free space. */
   write(data: Uint8Array, now: number): number {
+    return this.writev([data], now);
+  }
+
+  /** Several buffers as one write: segments are cut after all of them are queued. */
+  writev(chunks: readonly Uint8Array[], now: number): number {
     if (this.finQueued || this.state === 'CLOSED' || this.state === 'TIME-WAIT') return 0;
-    if (data.length > 0) {
+    let queued = 0;
+    for (const data of chunks) {
+      if (data.length === 0) continue;
       this.send.append(data);
+      queued += data.length;
+    }
+    if (queued > 0) {
       trySend(this, now);
       this.flush();
     }

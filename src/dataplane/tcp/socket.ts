@@ -250,15 +250,7 @@ export class TcpSocket extends Duplex {
   private connectError: Error | undefined;
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Callback): void {
-    const ep = this.ep;
-    if (this.connectError !== undefined) return cb(this.connectError);
-    if (ep === undefined || ep.conn.state === 'CLOSED' || ep.conn.finQueued) return cb(socketError('EPIPE', 'write'));
-    ep.run((c, now) => c.write(chunk, now));
-    this.bytesWritten += chunk.length;
-    this.touch();
-    // Read the space now: a synchronous link may already have brought ACKs (and 'writable') back.
-    if (ep.conn.sendSpace() > 0 || ep.state() === 'CLOSED') cb();
-    else this.pendingWrite = cb;
+    this.writeChunks([chunk], chunk.length, cb);
   }
 
   /**
@@ -267,8 +259,21 @@ export class TcpSocket extends Duplex {
    * stack sends one.
    */
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: Callback): void {
-    if (chunks.length === 1) return this._write(chunks[0]!.chunk, chunks[0]!.encoding, cb);
-    this._write(Buffer.concat(chunks.map((c) => c.chunk)), chunks[0]!.encoding, cb);
+    let bytes = 0;
+    for (const c of chunks) bytes += c.chunk.length;
+    this.writeChunks(chunks.map((c) => c.chunk), bytes, cb);
+  }
+
+  private writeChunks(chunks: Buffer[], bytes: number, cb: Callback): void {
+    const ep = this.ep;
+    if (this.connectError !== undefined) return cb(this.connectError);
+    if (ep === undefined || ep.conn.state === 'CLOSED' || ep.conn.finQueued) return cb(socketError('EPIPE', 'write'));
+    ep.run((c, now) => c.writev(chunks, now));
+    this.bytesWritten += bytes;
+    this.touch();
+    // Read the space now: a synchronous link may already have brought ACKs (and 'writable') back.
+    if (ep.conn.sendSpace() > 0 || ep.state() === 'CLOSED') cb();
+    else this.pendingWrite = cb;
   }
 
   override _final(cb: Callback): void {
