@@ -143,7 +143,8 @@ export class NodePortEdge {
   }
 
   private async listenTcp(node: EdgeNode, port: number): Promise<Listener> {
-    const target = { network: this.opts.network, node: node.name, ip: node.internalIP, port };
+    // The splice stands in for a forwarder: what arrives leaves at once, in either direction (no Nagle).
+    const target = { network: this.opts.network, node: node.name, ip: node.internalIP, port, noDelay: true };
     const l = await listenRealTcp(node.realAddress, port, (real) => void spliceIntoEmulation(real, target, this.opts.onError), this.opts.onError);
     return { node: node.name, address: node.realAddress, port, protocol: 'TCP', close: l.close };
   }
