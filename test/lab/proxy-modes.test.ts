@@ -14,6 +14,7 @@ import { RealClock } from '../../src/util/clock.js';
 import type { Pod, Service } from '../../src/api/types.js';
 import { httpGetFrom } from '../../src/lab/network/http-get.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
+import { netexecDeployment } from '../support/manifests.js';
 
 const topology = (mode: string): string => `apiVersion: kemu.dev/v1alpha1
 kind: Topology
@@ -22,22 +23,7 @@ spec:
   networking: {kubeProxyMode: ${mode}, loadBalancerPool: 172.20.255.0/24}
   nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
   timing: {speed: 10}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080, --udp-port=8081]
-          ports: [{name: http, containerPort: 8080}, {name: udp, containerPort: 8081, protocol: UDP}]
----
+${netexecDeployment('web', 3)}---
 apiVersion: v1
 kind: Service
 metadata: {name: web}

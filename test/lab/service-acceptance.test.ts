@@ -17,24 +17,9 @@ import type { EndpointSlice, Pod, Service } from '../../src/api/types.js';
 import { httpGetFrom } from '../../src/lab/network/http-get.js';
 import { IPPROTO_TCP, ipv4 } from '../../src/net/index.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
+import { netexecDeployment } from '../support/manifests.js';
 
-const NETEXEC = 'registry.k8s.io/e2e-test-images/agnhost:2.47';
-const netexec = (name: string, replicas: number, extra = '', args = '[netexec, --http-port=8080, --udp-port=8081]'): string => `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:${extra}
-      containers:
-        - name: netexec
-          image: ${NETEXEC}
-          args: ${args}
-          ports: [{name: http, containerPort: 8080}, {name: udp, containerPort: 8081, protocol: UDP}]
-`;
+const netexec = netexecDeployment;
 
 const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
 kind: Topology

@@ -12,15 +12,14 @@
  * emulated network: the answer is the one a probe would get, with no probe traffic, no probe timers
  * and no probe interval between an endpoint change and the load balancer noticing it.
  */
-import { type Socket as DgramSocket, createSocket } from 'node:dgram';
 import type { Informer } from '../../api/client/informer.js';
 import type { Node, Service } from '../../api/types.js';
-import type { UdpSocket } from '../../dataplane/stack/index.js';
-import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import type { LabNetwork } from '../network/index.js';
 import { type HealthProbe, RoundRobin, eligibleNodes, ingressIPOf, lbRealAddress } from './lb-backends.js';
 import { LoadBalancerPaths } from './lb-path.js';
 import type { EdgeNode } from './node-ports.js';
+import { listenRealUdp } from './udp-relay.js';
 import { listenRealTcp } from './tcp-splice.js';
 
 export interface LoadBalancerEdgeOptions {
@@ -179,50 +178,23 @@ export class LoadBalancerEdge {
     return { ...w, close: l.close };
   }
 
-  private listenUdp(w: Wanted): Promise<Listener> {
-    const real: DgramSocket = createSocket('udp4');
-    const sessions = new Map<string, { flow: { socket: UdpSocket; close(): void }; timer: TimerHandle }>();
-    const clock = this.o.clock;
-    const expire = (key: string): void => {
-      const s = sessions.get(key);
-      if (s === undefined) return;
-      sessions.delete(key);
-      s.timer.cancel();
-      s.flow.close();
-    };
-    real.on('message', (msg, rinfo) => {
-      const key = `${rinfo.address}:${rinfo.port}`;
-      let s = sessions.get(key);
-      if (s === undefined) {
+  private async listenUdp(w: Wanted): Promise<Listener> {
+    const l = await listenRealUdp(w.address, w.port, {
+      clock: this.o.clock,
+      idleMs: this.o.udpIdleMs,
+      onError: this.o.onError,
+      open: (rinfo) => {
         // One node per client mapping, as a load balancer keeps a UDP flow on its backend.
         const node = this.chooseNode(w.service);
         if (node === undefined) {
           this.refused++;
-          return;
+          return undefined;
         }
-        const flow = this.paths.udpFlow(rinfo, node, w.ingressIP, w.port);
-        flow.socket.onMessage((payload) => real.send(payload, rinfo.port, rinfo.address));
-        s = { flow, timer: clock.setTimeout(() => expire(key), this.o.udpIdleMs) };
-        sessions.set(key, s);
-      } else {
-        s.timer.cancel();
-        s.timer = clock.setTimeout(() => expire(key), this.o.udpIdleMs);
-      }
-      s.flow.socket.send(w.ingressIP, w.port, msg);
+        return this.paths.udpFlow(rinfo, node, w.ingressIP, w.port);
+      },
+      forward: (flow, payload) => flow.socket.send(w.ingressIP, w.port, payload),
     });
-    return new Promise((resolve, reject) => {
-      real.once('error', reject);
-      real.bind({ address: w.address, port: w.port }, () => {
-        real.off('error', reject);
-        real.on('error', (err) => this.o.onError(err));
-        resolve({
-          ...w,
-          close: () => new Promise<void>((done) => {
-            for (const key of [...sessions.keys()]) expire(key);
-            real.close(() => done());
-          }),
-        });
-      });
-    });
+    return { ...w, close: l.close };
   }
+
 }

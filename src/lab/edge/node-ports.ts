@@ -9,13 +9,13 @@
  * (TCP) to the node's kube-proxy health server, so `curl 127.0.1.2:HCPORT` shows what a cloud load
  * balancer's probe of that node gets.
  */
-import { type Socket as DgramSocket, createSocket } from 'node:dgram';
 import type { Informer } from '../../api/client/informer.js';
 import type { Service } from '../../api/types.js';
 import type { UdpSocket } from '../../dataplane/stack/index.js';
-import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import type { LabNetwork } from '../network/index.js';
 import { clientAddressFor, ensureClientAddress } from './client-address.js';
+import { listenRealUdp } from './udp-relay.js';
 import { listenRealTcp, spliceIntoEmulation } from './tcp-splice.js';
 
 export interface EdgeNode {
@@ -149,54 +149,26 @@ export class NodePortEdge {
     return { node: node.name, address: node.realAddress, port, protocol: 'TCP', close: l.close };
   }
 
-  private listenUdp(node: EdgeNode, port: number): Promise<Listener> {
-    const real: DgramSocket = createSocket('udp4');
-    const sessions = new Map<string, { emu: UdpSocket; timer: TimerHandle }>();
+  private async listenUdp(node: EdgeNode, port: number): Promise<Listener> {
     const edge = this.opts.network.edgeOf(node.name).ns;
-    const clock = this.opts.clock;
-    const expire = (key: string): void => {
-      const s = sessions.get(key);
-      if (s === undefined) return;
-      sessions.delete(key);
-      s.emu.close();
-    };
-    real.on('message', (msg, rinfo) => {
-      const key = `${rinfo.address}:${rinfo.port}`;
-      let s = sessions.get(key);
-      if (s === undefined) {
+    const l = await listenRealUdp(node.realAddress, port, {
+      clock: this.opts.clock,
+      idleMs: this.opts.udpIdleMs,
+      onError: this.opts.onError,
+      open: (rinfo) => {
         const client = clientAddressFor(rinfo.address);
         ensureClientAddress(edge, client);
-        let emu: UdpSocket;
+        let socket: UdpSocket;
         try {
-          emu = edge.udp.bind(rinfo.port, client);
+          socket = edge.udp.bind(rinfo.port, client);
         } catch {
-          emu = edge.udp.bind(0, client); // that client port is taken by another real peer
+          socket = edge.udp.bind(0, client); // that client port is taken by another real peer
         }
-        emu.onMessage((payload) => real.send(payload, rinfo.port, rinfo.address));
-        s = { emu, timer: clock.setTimeout(() => expire(key), this.opts.udpIdleMs) };
-        sessions.set(key, s);
-      } else {
-        s.timer.cancel();
-        s.timer = clock.setTimeout(() => expire(key), this.opts.udpIdleMs);
-      }
-      s.emu.send(node.internalIP, port, msg);
+        return { socket, close: () => socket.close() };
+      },
+      forward: (flow, payload) => flow.socket.send(node.internalIP, port, payload),
     });
-    return new Promise((resolve, reject) => {
-      real.once('error', reject);
-      real.bind({ address: node.realAddress, port }, () => {
-        real.off('error', reject);
-        real.on('error', (err) => this.opts.onError(err));
-        resolve({
-          node: node.name, address: node.realAddress, port, protocol: 'UDP',
-          close: () => new Promise<void>((done) => {
-            for (const key of [...sessions.keys()]) {
-              sessions.get(key)!.timer.cancel();
-              expire(key);
-            }
-            real.close(() => done());
-          }),
-        });
-      });
-    });
+    return { node: node.name, address: node.realAddress, port, protocol: 'UDP', close: l.close };
   }
+
 }

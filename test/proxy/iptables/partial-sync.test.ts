@@ -10,7 +10,8 @@ import type { EndpointSlice, Service } from '../../../src/api/types.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { CONFIG, ep, goldenCluster, service, slice, withEndpoints } from '../fixtures.js';
 
-function fresh(services: readonly Service[], slices: readonly EndpointSlice[]): string {
+/** A proxier that has done its first (full) sync of these objects. */
+function started(services: readonly Service[], slices: readonly EndpointSlice[]): { clock: FakeClock; ruleset: Ruleset; p: IptablesProxier } {
   const clock = new FakeClock();
   const ruleset = new Ruleset();
   const p = new IptablesProxier({ ...CONFIG, ruleset, clock });
@@ -21,25 +22,20 @@ function fresh(services: readonly Service[], slices: readonly EndpointSlice[]): 
   p.onEndpointSlicesSynced();
   clock.advance(0);
   expect(p.lastSync?.full).to.equal(true);
-  return save(ruleset, { tables: ['filter', 'nat'] });
+  return { clock, ruleset, p };
 }
+
+const fresh = (services: readonly Service[], slices: readonly EndpointSlice[]): string =>
+  save(started(services, slices).ruleset, { tables: ['filter', 'nat'] });
 
 describe('proxy/IptablesProxier partial syncs', () => {
   it('after a series of partial syncs the rules equal a fresh full sync of the same state', () => {
-    const clock = new FakeClock();
-    const ruleset = new Ruleset();
-    const p = new IptablesProxier({ ...CONFIG, ruleset, clock });
     const { services, slices } = goldenCluster();
     for (let i = 0; i < 50; i++) {
       services.push(service('bulk', `svc-${i}`, { clusterIP: `10.97.0.${i + 1}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
       slices.push(slice('bulk', `svc-${i}`, `svc-${i}-a`, [ep(`10.245.0.${i + 1}`, 'worker-2')], [{ name: 'http', port: 8080 }]));
     }
-    p.start();
-    for (const s of services) p.onServiceAdd(s);
-    for (const s of slices) p.onEndpointSliceAdd(s);
-    p.onServicesSynced();
-    p.onEndpointSlicesSynced();
-    clock.advance(0);
+    const { clock, ruleset, p } = started(services, slices);
     const step = (change: () => void): void => {
       clock.advance(1000);
       change();
@@ -85,16 +81,8 @@ describe('proxy/IptablesProxier partial syncs', () => {
   });
 
   it('a rewritten chain starts with zeroed counters even when its lines come from the parse cache', () => {
-    const ruleset = new Ruleset();
     const { services, slices } = goldenCluster();
-    const clock = new FakeClock();
-    const p = new IptablesProxier({ ...CONFIG, ruleset, clock });
-    p.start();
-    for (const s of services) p.onServiceAdd(s);
-    for (const s of slices) p.onEndpointSliceAdd(s);
-    p.onServicesSynced();
-    p.onEndpointSlicesSynced();
-    clock.advance(0);
+    const { clock, ruleset, p } = started(services, slices);
     const first = ruleset.chain('nat', 'KUBE-SERVICES')!.rules[0]!;
     first.counters.packets = 7;
     clock.advance(1000);
