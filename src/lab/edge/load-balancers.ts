@@ -15,6 +15,7 @@
 import type { Informer } from '../../api/client/informer.js';
 import type { Node, Service } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
+import { SerialPasses } from '../../util/serial-passes.js';
 import type { LabNetwork } from '../network/index.js';
 import { type HealthProbe, RoundRobin, eligibleNodes, ingressIPOf, lbRealAddress } from './lb-backends.js';
 import { LoadBalancerPaths } from './lb-path.js';
@@ -65,9 +66,8 @@ export class LoadBalancerEdge {
   private readonly listeners = new Map<string, Listener>();
   private readonly paths: LoadBalancerPaths;
   private readonly rr = new RoundRobin();
-  private reconciling: Promise<void> = Promise.resolve();
+  private readonly passes = new SerialPasses(() => this.sync(), (err) => this.o.onError(err));
   private stopped = false;
-  private queued = false;
   /** Connections and datagrams turned away because no node was eligible. */
   refused = 0;
 
@@ -82,12 +82,12 @@ export class LoadBalancerEdge {
     this.o.nodeObjects.start();
     await Promise.all([this.o.services.waitForSync(), this.o.nodeObjects.waitForSync()]);
     this.reconcile();
-    await this.reconciling;
+    await this.passes.settled();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.reconciling;
+    await this.passes.settled();
     await Promise.all([...this.listeners.values()].map((l) => l.close()));
     for (const l of this.listeners.values()) this.paths.unroute(l.ingressIP);
     this.listeners.clear();
@@ -115,12 +115,7 @@ export class LoadBalancerEdge {
 
   /** Opens what Services ask for and closes what they no longer do; serialized, a burst is one pass. */
   reconcile(): void {
-    if (this.queued) return;
-    this.queued = true;
-    this.reconciling = this.reconciling.then(() => {
-      this.queued = false;
-      return this.sync();
-    }).catch((err: Error) => this.o.onError(err));
+    this.passes.request();
   }
 
   private wanted(): Map<string, Wanted> {

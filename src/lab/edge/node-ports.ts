@@ -13,6 +13,7 @@ import type { Informer } from '../../api/client/informer.js';
 import type { Service } from '../../api/types.js';
 import type { UdpSocket } from '../../dataplane/stack/index.js';
 import type { Clock } from '../../util/clock.js';
+import { SerialPasses } from '../../util/serial-passes.js';
 import type { LabNetwork } from '../network/index.js';
 import { clientAddressFor, ensureClientAddress } from './client-address.js';
 import { listenRealUdp } from './udp-relay.js';
@@ -66,9 +67,8 @@ export function healthCheckPortOf(svc: Service): number | undefined {
 
 export class NodePortEdge {
   private readonly listeners = new Map<string, Listener>();
-  private reconciling: Promise<void> = Promise.resolve();
+  private readonly passes = new SerialPasses(() => this.sync(), (err) => this.opts.onError(err));
   private stopped = false;
-  private queued = false;
 
   constructor(private readonly opts: NodePortEdgeOptions) {}
 
@@ -78,12 +78,12 @@ export class NodePortEdge {
     this.opts.services.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
     await this.opts.services.waitForSync();
     this.reconcile();
-    await this.reconciling;
+    await this.passes.settled();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.reconciling;
+    await this.passes.settled();
     await Promise.all([...this.listeners.values()].map((l) => l.close()));
     this.listeners.clear();
   }
@@ -94,14 +94,7 @@ export class NodePortEdge {
 
   /** Opens what Services ask for and closes what they no longer do; serialized, level-triggered. */
   reconcile(): void {
-    // A burst of Service events (5,000 created at start) queues one pass, not one per event: each
-    // pass reads every Service anyway.
-    if (this.queued) return;
-    this.queued = true;
-    this.reconciling = this.reconciling.then(() => {
-      this.queued = false;
-      return this.sync();
-    }).catch((err: Error) => this.opts.onError(err));
+    this.passes.request();
   }
 
   private async sync(): Promise<void> {
