@@ -5,10 +5,10 @@
  * let kemu's emulated TCP stack carry the same sessions later.
  */
 import * as net from 'node:net';
-import { CeaseSubcode, ErrorCode, type Prefix, encodeNotification, encodeUpdates, formatAsPath, parsePrefix, prefixKey, treatAsWithdraw } from './codec/index.js';
+import { CeaseSubcode, type CodecContext, ErrorCode, encodeNotification, encodeUpdates, formatAsPath, parsePrefix, prefixKey, treatAsWithdraw } from './codec/index.js';
 import { type Connector, PeerSession, type Transport } from './fsm/index.js';
 import { NetTransport, netConnector } from './net-transport.js';
-import { Rib, type RibResult, type RouteChange } from './rib/index.js';
+import { type OutUpdate, Rib, type RibResult, type RouteChange } from './rib/index.js';
 import { formatIpv4, ipv4 } from '../net/addr.js';
 import { type Clock, RealClock } from '../util/clock.js';
 import { KemuError } from '../util/errors.js';
@@ -217,6 +217,13 @@ export class BgpSpeaker {
     });
   }
 
+  /** Sessions Established and configured, without building status() rows (an agent asks on every sync). */
+  sessionCounts(): { up: number; total: number } {
+    let up = 0;
+    for (const { session } of this.peers.values()) if (session.established !== undefined) up++;
+    return { up, total: this.peers.size };
+  }
+
   /** Stops every session (Cease / Administrative Shutdown) and the listener. */
   async close(): Promise<void> {
     this.closed = true;
@@ -232,15 +239,17 @@ export class BgpSpeaker {
   }
 
   private send(only: string | undefined, result: RibResult): void {
+    if (result.out.size === 0) return; // most UPDATEs learned in a mesh are passed on to nobody
+    // Peers of one update group usually get the same OutUpdate object: encode it once per AS width.
+    const encoded = [new Map<OutUpdate, Uint8Array[]>(), new Map<OutUpdate, Uint8Array[]>()];
     for (const [key, out] of result.out) {
       if (only !== undefined && key !== only) continue;
       const entry = this.peers.get(key);
       const fsm = entry?.session.established;
       if (!entry || !fsm) continue;
-      const ctx = { as4: entry.as4 };
-      const msgs: Uint8Array[] = [];
-      if (out.withdrawn.length > 0) msgs.push(...encodeUpdates({ withdrawn: out.withdrawn, attributes: {}, nlri: [] }, ctx));
-      for (const a of out.announce) msgs.push(...encodeUpdates({ withdrawn: [], attributes: a.attrs, nlri: a.nlri as Prefix[] }, ctx));
+      const cache = encoded[entry.as4 ? 1 : 0]!;
+      let msgs = cache.get(out);
+      if (msgs === undefined) cache.set(out, (msgs = encodeOut(out, { as4: entry.as4 })));
       fsm.send(msgs);
     }
   }
@@ -248,6 +257,13 @@ export class BgpSpeaker {
   private log(line: string): void {
     this.config.log?.(line);
   }
+}
+
+function encodeOut(out: OutUpdate, ctx: CodecContext): Uint8Array[] {
+  const msgs: Uint8Array[] = [];
+  if (out.withdrawn.length > 0) msgs.push(...encodeUpdates({ withdrawn: out.withdrawn, attributes: {}, nlri: [] }, ctx));
+  for (const a of out.announce) msgs.push(...encodeUpdates({ withdrawn: [], attributes: a.attrs, nlri: a.nlri }, ctx));
+  return msgs;
 }
 
 function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<Pick<T, K>> {

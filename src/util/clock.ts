@@ -4,6 +4,12 @@
  */
 export interface TimerHandle {
   cancel(): void;
+  /**
+   * Restarts a pending timeout with its original delay, counted from now, without creating a new
+   * timer (a BGP hold timer is restarted by every message; re-creating it allocated per message).
+   * Optional: callers fall back to cancel + setTimeout.
+   */
+  refresh?(): void;
 }
 
 export interface Clock {
@@ -22,7 +28,7 @@ export class RealClock implements Clock {
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const t = setTimeout(fn, Math.max(0, ms));
     t.unref?.();
-    return { cancel: () => clearTimeout(t) };
+    return new NodeTimeout(t);
   }
   setInterval(fn: () => void, ms: number): TimerHandle {
     const t = setInterval(fn, Math.max(1, ms));
@@ -31,9 +37,22 @@ export class RealClock implements Clock {
   }
 }
 
+class NodeTimeout implements TimerHandle {
+  constructor(private readonly t: NodeJS.Timeout) {}
+
+  cancel(): void {
+    clearTimeout(this.t);
+  }
+
+  refresh(): void {
+    this.t.refresh();
+  }
+}
+
 interface FakeTimer {
   id: number;
   at: number;
+  delay: number;
   every: number | undefined;
   fn: () => void;
   cancelled: boolean;
@@ -83,8 +102,15 @@ export class FakeClock implements Clock {
   }
 
   private add(fn: () => void, ms: number, every: number | undefined): TimerHandle {
-    const timer: FakeTimer = { id: this.nextId++, at: this.current + ms, every, fn, cancelled: false };
+    const timer: FakeTimer = { id: this.nextId++, at: this.current + ms, delay: ms, every, fn, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => (timer.cancelled = true) };
+    return {
+      cancel: () => (timer.cancelled = true),
+      refresh: () => {
+        if (timer.cancelled || timer.every !== undefined) return;
+        timer.at = this.current + timer.delay;
+        timer.id = this.nextId++; // a refreshed timer fires after timers already due at the same time
+      },
+    };
   }
 }

@@ -5,8 +5,11 @@ export interface BenchResult {
   ratioLabel: string;
   ratio: number;
   goal: string;
-  pass: boolean;
+  /** null: no goal, the figures are reported only. */
+  pass: boolean | null;
   details: Record<string, string | number>;
+  /** Why the benchmark could not run here (a missing tool); it is then reported, not failed. */
+  skipped?: string;
 }
 
 export async function median(runs: number, fn: () => Promise<number>): Promise<number> {
@@ -21,8 +24,13 @@ export function ms(start: bigint): number {
 }
 
 export function report(r: BenchResult): void {
+  if (r.skipped !== undefined) {
+    process.stdout.write(`SKIP ${r.name}: ${r.skipped}\n`);
+    return;
+  }
   const details = Object.entries(r.details)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`)
     .join(' ');
-  process.stdout.write(`${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.ratioLabel} = ${r.ratio.toFixed(3)} (goal ${r.goal}) ${details}\n`);
+  const verdict = r.pass === null ? 'INFO' : r.pass ? 'PASS' : 'MISS';
+  process.stdout.write(`${verdict} ${r.name}: ${r.ratioLabel} = ${r.ratio.toFixed(3)} (goal ${r.goal}) ${details}\n`);
 }

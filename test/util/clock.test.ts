@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FakeClock } from '../../src/util/clock.js';
+import { FakeClock, RealClock } from '../../src/util/clock.js';
 
 describe('FakeClock', () => {
   it('fires timers in due order only when advanced', () => {
@@ -31,5 +31,35 @@ describe('FakeClock', () => {
     c.advance(100);
     expect(n).to.equal(0);
     expect(c.pendingTimers()).to.equal(0);
+  });
+
+  it('refresh restarts a pending timeout with its delay counted from now; a fired or cancelled one stays put', () => {
+    const c = new FakeClock(0);
+    const at: number[] = [];
+    const h = c.setTimeout(() => at.push(c.now()), 10);
+    c.advance(8);
+    h.refresh?.();
+    c.advance(8);
+    expect(at).to.deep.equal([]);
+    c.advance(2);
+    expect(at).to.deep.equal([18]);
+    h.refresh?.();
+    c.advance(100);
+    expect(at).to.deep.equal([18]);
+  });
+});
+
+describe('RealClock', () => {
+  it('refresh postpones a timeout without a new timer', async () => {
+    const c = new RealClock();
+    const t0 = Date.now();
+    let firedAfter = -1;
+    const h = c.setTimeout(() => (firedAfter = Date.now() - t0), 40);
+    await new Promise((r) => setTimeout(r, 25));
+    h.refresh?.();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(firedAfter).to.equal(-1);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(firedAfter).to.be.at.least(60);
   });
 });

@@ -54,6 +54,14 @@ const EXPECTED_FLAGS: Record<number, number> = {
 const DISCARDABLE = new Set<number>([AttrType.ATOMIC_AGGREGATE, AttrType.AGGREGATOR, AttrType.AS4_PATH, AttrType.AS4_AGGREGATOR]);
 const MANDATORY = [AttrType.ORIGIN, AttrType.AS_PATH, AttrType.NEXT_HOP];
 
+function soft(errors: BgpError[], subcode: number, reason: string, data: Uint8Array, action: ErrorAction): void {
+  errors.push(bgpError(ErrorCode.UPDATE_MESSAGE, subcode, reason, data, action));
+}
+
+function lengthError(errors: BgpError[], type: number, len: number, data: Uint8Array, action: ErrorAction): void {
+  soft(errors, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, `attribute ${type} length ${len}`, data, action);
+}
+
 /** A NEXT_HOP that can never be a unicast router: 0.0.0.0, class D multicast, class E and broadcast. */
 export function isInvalidNextHop(ip: number): boolean {
   return ip === 0 || ip >>> 28 >= 0xe;
@@ -69,12 +77,12 @@ export function decodeAttributes(
 ): BgpResult<DecodedAttributes> {
   const attrs: PathAttributes = {};
   const errors: BgpError[] = [];
-  const seen = new Set<number>();
+  // Type codes seen so far: a bit each below 32 (every attribute kemu knows), a Set only beyond.
+  // No per-UPDATE allocations or closures here: an import brings UPDATEs by the hundred thousand.
+  let seenLow = 0;
+  let seenHigh: Set<number> | undefined;
   let as4Path: AsPathSegment[] | undefined;
   let as4Aggregator: Aggregator | undefined;
-  const soft = (subcode: number, reason: string, data: Uint8Array, action: ErrorAction): void => {
-    errors.push(bgpError(ErrorCode.UPDATE_MESSAGE, subcode, reason, data, action));
-  };
 
   let off = start;
   while (off < end) {
@@ -82,34 +90,35 @@ export function decodeAttributes(
     const headerLen = flags & AttrFlag.EXTENDED_LENGTH ? 4 : 3;
     if (end - off < headerLen) {
       // RFC 7606 §4: the Total Attribute Length still locates the NLRI, so treat-as-withdraw.
-      soft(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, 'truncated attribute header', new Uint8Array(0), 'treat-as-withdraw');
+      soft(errors, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, 'truncated attribute header', new Uint8Array(0), 'treat-as-withdraw');
       break;
     }
     const type = buf[off + 1]!;
     const len = headerLen === 4 ? readU16(buf, off + 2) : buf[off + 2]!;
     if (off + headerLen + len > end) {
-      soft(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `attribute ${type} overruns the attribute list`, new Uint8Array(0), 'treat-as-withdraw');
+      soft(errors, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `attribute ${type} overruns the attribute list`, new Uint8Array(0), 'treat-as-withdraw');
       break;
     }
     const v = buf.subarray(off + headerLen, off + headerLen + len);
-    const whole = buf.slice(off, off + headerLen + len);
+    const at = off; // the whole attribute, buf[at, off), is NOTIFICATION data: copied only for an error
     off += headerLen + len;
 
-    if (seen.has(type)) {
+    if (type < 32 ? seenLow & (1 << type) : seenHigh?.has(type)) {
       if (type === AttrType.MP_REACH_NLRI || type === AttrType.MP_UNREACH_NLRI) {
         return { ok: false, error: bgpError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `attribute ${type} repeated`) };
       }
       // RFC 7606 §3 (g): later copies of any other attribute are discarded.
-      soft(UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `attribute ${type} repeated`, new Uint8Array(0), 'attribute-discard');
+      soft(errors, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, `attribute ${type} repeated`, new Uint8Array(0), 'attribute-discard');
       continue;
     }
-    seen.add(type);
+    if (type < 32) seenLow |= 1 << type;
+    else (seenHigh ??= new Set()).add(type);
 
     const expected = EXPECTED_FLAGS[type];
     if (expected === undefined) {
       if (!(flags & O)) {
         // RFC 7606 does not soften this: the peer sent a well-known attribute we cannot understand.
-        return { ok: false, error: bgpError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, `type ${type}`, whole) };
+        return { ok: false, error: bgpError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, `type ${type}`, buf.slice(at, off)) };
       }
       // Optional non-transitive attributes we do not know (MP_REACH/UNREACH included) are quietly ignored.
       if (flags & T) (attrs.unknown ??= []).push({ flags: flags & (O | T | AttrFlag.PARTIAL), type, value: v.slice() });
@@ -117,68 +126,67 @@ export function decodeAttributes(
     }
     const action: ErrorAction = DISCARDABLE.has(type) ? 'attribute-discard' : 'treat-as-withdraw';
     if ((flags & (O | T)) !== expected) {
-      soft(UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, `attribute ${type} flags 0x${flags.toString(16)}`, whole, action);
+      soft(errors, UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, `attribute ${type} flags 0x${flags.toString(16)}`, buf.slice(at, off), action);
       continue;
     }
-    const lengthError = (): void => soft(UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, `attribute ${type} length ${len}`, whole, action);
     switch (type) {
       case AttrType.ORIGIN:
-        if (len !== 1) lengthError();
-        else if (v[0]! > 2) soft(UpdateSubcode.INVALID_ORIGIN_ATTRIBUTE, `ORIGIN ${v[0]}`, whole, action);
+        if (len !== 1) lengthError(errors, type, len, buf.slice(at, off), action);
+        else if (v[0]! > 2) soft(errors, UpdateSubcode.INVALID_ORIGIN_ATTRIBUTE, `ORIGIN ${v[0]}`, buf.slice(at, off), action);
         else attrs.origin = v[0] as OriginCode;
         break;
       case AttrType.AS_PATH: {
         const path = decodeAsPath(v, ctx.as4 ? 4 : 2);
-        if (typeof path === 'string') soft(UpdateSubcode.MALFORMED_AS_PATH, path, new Uint8Array(0), action);
+        if (typeof path === 'string') soft(errors, UpdateSubcode.MALFORMED_AS_PATH, path, new Uint8Array(0), action);
         else attrs.asPath = path;
         break;
       }
       case AttrType.NEXT_HOP:
-        if (len !== 4) lengthError();
-        else if (isInvalidNextHop(readU32(v, 0))) soft(UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE, 'not a unicast address', whole, action);
+        if (len !== 4) lengthError(errors, type, len, buf.slice(at, off), action);
+        else if (isInvalidNextHop(readU32(v, 0))) soft(errors, UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE, 'not a unicast address', buf.slice(at, off), action);
         else attrs.nextHop = readU32(v, 0);
         break;
       case AttrType.MULTI_EXIT_DISC:
-        if (len !== 4) lengthError();
+        if (len !== 4) lengthError(errors, type, len, buf.slice(at, off), action);
         else attrs.med = readU32(v, 0);
         break;
       case AttrType.LOCAL_PREF:
-        if (len !== 4) lengthError();
+        if (len !== 4) lengthError(errors, type, len, buf.slice(at, off), action);
         else attrs.localPref = readU32(v, 0);
         break;
       case AttrType.ATOMIC_AGGREGATE:
-        if (len !== 0) lengthError();
+        if (len !== 0) lengthError(errors, type, len, buf.slice(at, off), action);
         else attrs.atomicAggregate = true;
         break;
       case AttrType.AGGREGATOR: {
         const width = ctx.as4 ? 4 : 2;
-        if (len !== width + 4) lengthError();
+        if (len !== width + 4) lengthError(errors, type, len, buf.slice(at, off), action);
         else {
           const asn = width === 4 ? readU32(v, 0) : readU16(v, 0);
-          if (asn === 0) soft(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'AGGREGATOR AS 0', whole, action); // RFC 7607
+          if (asn === 0) soft(errors, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'AGGREGATOR AS 0', buf.slice(at, off), action); // RFC 7607
           else attrs.aggregator = { asn, address: readU32(v, width) };
         }
         break;
       }
       case AttrType.ORIGINATOR_ID:
-        if (len !== 4) lengthError();
+        if (len !== 4) lengthError(errors, type, len, buf.slice(at, off), action);
         else attrs.originatorId = readU32(v, 0);
         break;
       case AttrType.CLUSTER_LIST:
-        if (len === 0 || len % 4 !== 0) lengthError();
+        if (len === 0 || len % 4 !== 0) lengthError(errors, type, len, buf.slice(at, off), action);
         else attrs.clusterList = Array.from({ length: len / 4 }, (_, i) => readU32(v, 4 * i));
         break;
       case AttrType.AS4_PATH: {
         if (ctx.as4) break; // RFC 6793 §4.1: a NEW speaker ignores AS4_PATH from a NEW speaker.
         const path = decodeAsPath(v, 4);
         if (typeof path === 'string' || path.some((s) => s.type > 2)) {
-          soft(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, `AS4_PATH: ${typeof path === 'string' ? path : 'confederation segment'}`, whole, action);
+          soft(errors, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, `AS4_PATH: ${typeof path === 'string' ? path : 'confederation segment'}`, buf.slice(at, off), action);
         } else as4Path = path;
         break;
       }
       case AttrType.AS4_AGGREGATOR:
         if (ctx.as4) break;
-        if (len !== 8 || readU32(v, 0) === 0) soft(UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'AS4_AGGREGATOR', whole, action);
+        if (len !== 8 || readU32(v, 0) === 0) soft(errors, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, 'AS4_AGGREGATOR', buf.slice(at, off), action);
         else as4Aggregator = { asn: readU32(v, 0), address: readU32(v, 4) };
         break;
     }
@@ -193,8 +201,8 @@ export function decodeAttributes(
   if (hasNlri) {
     // A mandatory attribute that was present but malformed is already reported above.
     for (const type of MANDATORY) {
-      if (!seen.has(type)) {
-        soft(UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, `attribute ${type} missing`, Uint8Array.of(type), 'treat-as-withdraw');
+      if (!(seenLow & (1 << type))) {
+        soft(errors, UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, `attribute ${type} missing`, Uint8Array.of(type), 'treat-as-withdraw');
       }
     }
   }

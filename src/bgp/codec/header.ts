@@ -26,16 +26,15 @@ export function decodeHeader(buf: Uint8Array, off = 0): BgpResult<MessageHeader>
   }
   const length = readU16(buf, off + 16);
   const type = buf[off + 18]!;
-  const lengthField = buf.slice(off + 16, off + 18);
   if (length < HEADER_LEN || length > MAX_MESSAGE_LEN) {
-    return bgpFail(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, `length ${length} outside 19..4096`, lengthField);
+    return bgpFail(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, `length ${length} outside 19..4096`, buf.slice(off + 16, off + 18));
   }
   if (!KNOWN_TYPES.has(type)) {
     return bgpFail(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_TYPE, `unknown message type ${type}`, Uint8Array.of(type));
   }
   const t = type as MessageTypeCode;
   if (length < MIN_LENGTH[t] || (t === MessageType.KEEPALIVE && length !== HEADER_LEN)) {
-    return bgpFail(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, `length ${length} impossible for message type ${type}`, lengthField);
+    return bgpFail(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, `length ${length} impossible for message type ${type}`, buf.slice(off + 16, off + 18));
   }
   return bgpOk({ length, type: t });
 }

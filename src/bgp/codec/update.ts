@@ -2,10 +2,9 @@
 import { readU16, writeU16 } from '../../net/bytes.js';
 import { type PathAttributes, decodeAttributes } from './attributes.js';
 import { encodeAttributes } from './attributes-encode.js';
-import { ErrorCode, HEADER_LEN, MAX_MESSAGE_LEN, MessageType, UpdateSubcode } from './constants.js';
+import { ErrorCode, HEADER_LEN, MARKER_LEN, MAX_MESSAGE_LEN, MessageType, UpdateSubcode } from './constants.js';
 import type { CodecContext } from './context.js';
 import { type BgpError, type BgpResult, bgpFail, bgpOk, encodeError } from './errors.js';
-import { frameMessage } from './header.js';
 import { type Prefix, decodePrefixes, prefixesLength, writePrefixes } from './prefix.js';
 
 export interface UpdateMessage {
@@ -56,18 +55,26 @@ export function decodeUpdate(msg: Uint8Array, ctx: CodecContext): BgpResult<Deco
 
 /** Encodes one UPDATE; throws when it would exceed 4096 octets (use encodeUpdates to split). */
 export function encodeUpdate(update: UpdateMessage, ctx: CodecContext): Uint8Array {
-  const addPath = ctx.addPath ?? false;
   const attrs = update.nlri.length > 0 || hasAttributes(update.attributes) ? encodeAttributes(update.attributes, ctx) : new Uint8Array(0);
-  const wLen = prefixesLength(update.withdrawn, addPath);
-  const nLen = prefixesLength(update.nlri, addPath);
-  const body = new Uint8Array(4 + wLen + attrs.length + nLen);
-  if (HEADER_LEN + body.length > MAX_MESSAGE_LEN) throw encodeError(`UPDATE of ${HEADER_LEN + body.length} octets exceeds ${MAX_MESSAGE_LEN}`);
-  writeU16(body, 0, wLen);
-  let off = writePrefixes(body, 2, update.withdrawn, addPath);
-  writeU16(body, off, attrs.length);
-  body.set(attrs, off + 2);
-  writePrefixes(body, off + 2 + attrs.length, update.nlri, addPath);
-  return frameMessage(MessageType.UPDATE, body);
+  return buildUpdate(update.withdrawn, attrs, update.nlri, ctx.addPath ?? false);
+}
+
+/** The whole message, header included, written straight into one buffer. */
+function buildUpdate(withdrawn: readonly Prefix[], attrs: Uint8Array, nlri: readonly Prefix[], addPath: boolean): Uint8Array {
+  const wLen = prefixesLength(withdrawn, addPath);
+  const nLen = prefixesLength(nlri, addPath);
+  const length = HEADER_LEN + 4 + wLen + attrs.length + nLen;
+  if (length > MAX_MESSAGE_LEN) throw encodeError(`UPDATE of ${length} octets exceeds ${MAX_MESSAGE_LEN}`);
+  const out = new Uint8Array(length);
+  out.fill(0xff, 0, MARKER_LEN);
+  writeU16(out, 16, length);
+  out[18] = MessageType.UPDATE;
+  writeU16(out, HEADER_LEN, wLen);
+  const off = writePrefixes(out, HEADER_LEN + 2, withdrawn, addPath);
+  writeU16(out, off, attrs.length);
+  out.set(attrs, off + 2);
+  writePrefixes(out, off + 2 + attrs.length, nlri, addPath);
+  return out;
 }
 
 function hasAttributes(a: PathAttributes): boolean {
@@ -76,19 +83,18 @@ function hasAttributes(a: PathAttributes): boolean {
 
 /**
  * Encodes as many UPDATEs as it takes to carry every withdrawal and NLRI within 4096 octets each:
- * withdrawals first (alone), then NLRI sharing the attributes.
+ * withdrawals first (alone), then NLRI sharing the attributes (encoded once for all of them).
  */
 export function encodeUpdates(update: UpdateMessage, ctx: CodecContext): Uint8Array[] {
   const addPath = ctx.addPath ?? false;
   const out: Uint8Array[] = [];
   const room = MAX_MESSAGE_LEN - HEADER_LEN - 4;
-  for (const chunk of chunks(update.withdrawn, room, addPath)) out.push(encodeUpdate({ withdrawn: chunk, attributes: {}, nlri: [] }, ctx));
+  const none = new Uint8Array(0);
+  for (const chunk of chunks(update.withdrawn, room, addPath)) out.push(buildUpdate(chunk, none, [], addPath));
   if (update.nlri.length > 0) {
-    const attrLen = encodeAttributes(update.attributes, ctx).length;
-    if (attrLen >= room) throw encodeError(`path attributes of ${attrLen} octets leave no room for NLRI`);
-    for (const chunk of chunks(update.nlri, room - attrLen, addPath)) {
-      out.push(encodeUpdate({ withdrawn: [], attributes: update.attributes, nlri: chunk }, ctx));
-    }
+    const attrs = encodeAttributes(update.attributes, ctx);
+    if (attrs.length >= room) throw encodeError(`path attributes of ${attrs.length} octets leave no room for NLRI`);
+    for (const chunk of chunks(update.nlri, room - attrs.length, addPath)) out.push(buildUpdate([], attrs, chunk, addPath));
   }
   return out;
 }
@@ -98,7 +104,7 @@ function chunks(prefixes: readonly Prefix[], room: number, addPath: boolean): Pr
   let cur: Prefix[] = [];
   let used = 0;
   for (const p of prefixes) {
-    const n = prefixesLength([p], addPath);
+    const n = (addPath ? 5 : 1) + ((p.len + 7) >> 3);
     if (used + n > room && cur.length > 0) {
       out.push(cur);
       cur = [];

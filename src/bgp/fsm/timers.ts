@@ -4,22 +4,25 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 export type TimerName = 'connectRetry' | 'hold' | 'keepalive';
 
 export class FsmTimers {
-  private readonly running: Partial<Record<TimerName, TimerHandle>> = {};
+  private readonly running: Partial<Record<TimerName, { handle: TimerHandle; ms: number }>> = {};
 
   constructor(private readonly clock: Clock, private readonly fire: (name: TimerName) => void) {}
 
   start(name: TimerName, ms: number): void {
-    this.running[name]?.cancel();
+    const current = this.running[name];
+    // The hold and keepalive timers restart on every message with the same delay: refresh in place.
+    if (current?.ms === ms && current.handle.refresh !== undefined) return current.handle.refresh();
+    current?.handle.cancel();
     const handle = this.clock.setTimeout(() => {
-      if (this.running[name] !== handle) return;
+      if (this.running[name]?.handle !== handle) return;
       delete this.running[name];
       this.fire(name);
     }, ms);
-    this.running[name] = handle;
+    this.running[name] = { handle, ms };
   }
 
   stop(name: TimerName): void {
-    this.running[name]?.cancel();
+    this.running[name]?.handle.cancel();
     delete this.running[name];
   }
 

@@ -36,6 +36,12 @@ export function isEligible(p: Path, opts: SelectionOptions): boolean {
   return p.rejected === undefined && cost(p, opts) !== undefined;
 }
 
+/** The best path alone; the common case of a single candidate without selectBest's arrays. */
+export function bestPath(paths: readonly Path[], opts: SelectionOptions): Path | undefined {
+  if (paths.length === 1) return isEligible(paths[0]!, opts) ? paths[0] : undefined;
+  return paths.length === 0 ? undefined : selectBest(paths, opts)?.best;
+}
+
 export function selectBest(paths: readonly Path[], opts: SelectionOptions): { best: Path; decider: Decider } | undefined {
   let c = paths.filter((p) => isEligible(p, opts));
   if (c.length === 0) return undefined;

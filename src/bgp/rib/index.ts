@@ -4,3 +4,4 @@ export * from './best-path.js';
 export * from './policy.js';
 export * from './rib.js';
 export * from './attrs-key.js';
+export * from './update-groups.js';

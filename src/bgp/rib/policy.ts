@@ -47,15 +47,36 @@ export function importPath(attrs: PathAttributes, peer: RibPeer, local: LocalSpe
  * go to iBGP peers only by reflection: from a client to every peer, from a non-client to clients.
  */
 export function exportPath(best: Path, to: RibPeer, local: LocalSpeaker): PathAttributes | undefined {
+  return isExcluded(best, to, local) ? undefined : exportAttrs(best, to, local);
+}
+
+/**
+ * The part of export that depends on the peer itself rather than on its update group: never back
+ * to the peer the route came from, and a reflected route never to the router that originated it
+ * (it would reject it).
+ */
+export function isExcluded(best: Path, to: RibPeer, local: LocalSpeaker): boolean {
   const from = best.source;
-  if (from !== null && from.key === to.key) return undefined;
-  const toIbgp = isIbgpPeer(to, local);
+  if (from === null) return false;
+  if (from.key === to.key) return true;
+  if (!isIbgpPeer(from, local) || !isIbgpPeer(to, local)) return false;
+  return (best.attrs.originatorId ?? from.routerId) === to.routerId;
+}
+
+/** What an update group's peers share and export depends on: AS, client flag, our address toward them. */
+export type ExportProfile = Pick<RibPeer, 'asn' | 'rrClient' | 'localAddress'>;
+
+/**
+ * Export to every peer of an update group (isExcluded aside): undefined when the route is not
+ * advertised there, else the attributes to send.
+ */
+export function exportAttrs(best: Path, to: ExportProfile, local: LocalSpeaker): PathAttributes | undefined {
+  const from = best.source;
+  const toIbgp = to.asn === local.asn;
   const fromIbgp = from !== null && isIbgpPeer(from, local);
   const reflect = fromIbgp && toIbgp;
   if (reflect && !from.rrClient && !to.rrClient) return undefined;
-  // Pointless to send a reflected route back to the router that originated it (it would reject it).
   const originator = best.attrs.originatorId ?? (fromIbgp ? from.routerId : undefined);
-  if (reflect && originator === to.routerId) return undefined;
 
   const a: PathAttributes = { ...best.attrs };
   if (from !== null && a.unknown) {

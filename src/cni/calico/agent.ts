@@ -103,6 +103,8 @@ export class CalicoAgent {
   private mtuWaiters: Array<(mtu: number | undefined) => void> = [];
   private peerHandlers = false;
   private invalidPeers = new Set<string>();
+  /** What setPeers was last computed from (see reconcile). */
+  private peerInputs: object[] = [];
 
   constructor(private readonly o: CalicoAgentOptions) {
     this.nodeName = o.nodeName;
@@ -171,13 +173,18 @@ export class CalicoAgent {
   }
 
   status(): CalicoAgentStatus {
-    const peers = this.bird?.status() ?? [];
     return {
       node: this.nodeName, mode: this.modeText(), phase: this.phase, message: this.message, mtu: this.mtu,
       ...(this.tunnelAddress === undefined ? {} : { tunnelAddress: this.tunnelAddress }),
       blocks: this.o.ipam.blocksOf(this.nodeName),
-      bgp: `${peers.filter((p) => p.state === 'up').length}/${peers.length}`, problems: this.problems.messages(),
+      bgp: this.bgpSummary(), problems: this.problems.messages(),
     };
+  }
+
+  /** "2/3": Established sessions of configured ones. */
+  private bgpSummary(): string {
+    const c = this.bird?.sessionCounts() ?? { up: 0, total: 0 };
+    return `${c.up}/${c.total}`;
   }
 
   /** The problems as one line ("calico ipip on w1: …"), or undefined when there are none. */
@@ -250,7 +257,7 @@ export class CalicoAgent {
     if (this.stopped) return;
     if (!this.programmed) this.phase = 'Failed';
     else this.phase = this.problems.size > 0 ? 'Degraded' : 'Running';
-    this.message = this.problems.size > 0 ? this.problems.messages().join('; ') : `${this.modeText()}, mtu ${this.mtu}, BGP ${this.status().bgp} up`;
+    this.message = this.problems.size > 0 ? this.problems.messages().join('; ') : `${this.modeText()}, mtu ${this.mtu}, BGP ${this.bgpSummary()} up`;
   }
 
   private ensureBird(): void {
@@ -281,7 +288,14 @@ export class CalicoAgent {
       const info = calicoNodeInfo(n);
       if (info !== undefined && n.metadata.name !== this.nodeName) others.push(info);
     }
-    bird.setPeers(desiredPeers(self, others, this.o.config, this.o.routers ?? [], this.bgpPeerResources()));
+    // The sessions depend only on the other Nodes' annotations and the BGPPeers: informers replace an
+    // object on every change, so the same objects as last time mean the same sessions (an IPAM
+    // change kicks every agent, and 50 agents × 49 peers of recomputation bought nothing).
+    const peerInputs: object[] = [bird, ...others, ...(this.o.bgpPeers?.list() ?? [])];
+    if (!sameObjects(peerInputs, this.peerInputs)) {
+      bird.setPeers(desiredPeers(self, others, this.o.config, this.o.routers ?? [], this.bgpPeerResources()));
+      this.peerInputs = peerInputs;
+    }
     const borrowed = this.o.ipam.borrowedBy(this.nodeName).map((a) => `${a.ip}/32`);
     bird.setExports(this.o.ipam.blocksOf(this.nodeName), borrowed);
     bird.program();
@@ -352,4 +366,8 @@ export class CalicoAgent {
     if (this.recent.length > MAX_LOG_LINES) this.recent.shift();
     this.o.log?.(text);
   }
+}
+
+function sameObjects(a: readonly object[], b: readonly object[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -2,20 +2,18 @@
  * BIRD inside calico-node, reduced: one BGP speaker on the node address, port 179 of kemu's TCP;
  * the sessions confd would render (peers.ts) kept in line by `setPeers`; the node's affine blocks
  * and the /32 of every address it borrowed from another node's block exported (`setExports`; the
- * block owner keeps its blackhole, the /32 is more specific); and its kernel protocol: the static
- * blackholes of its own blocks plus the best route of every learned prefix, as kernel-routes.ts
- * shapes them per mode. In vxlan mode the pool's routes are left to felix.
+ * block owner keeps its blackhole, the /32 is more specific); and its kernel protocol
+ * (bird-kernel.ts). In vxlan mode the pool's routes are left to felix.
  */
 import { BgpSpeaker, type LearnedRoute, type PeerStatus } from '../../bgp/speaker.js';
 import type { NetNamespace } from '../../dataplane/stack/index.js';
 import { parseIpv4, prefixMask } from '../../net/index.js';
-import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { type BgpListener, BGP_PORT, listenBgp, tcpConnector } from './bgp-transport.js';
 import { type BgpTimingInput, bgpTimers } from './bgp-timing.js';
 import { type CalicoNetConfig, IPIP_DEVICE } from './config.js';
-import {
-  BIRD_PROTO, type BirdRouteContext, RouteProgrammer, type RouteWant, birdRoute, blackhole, parsePrefix, resolveNextHop,
-} from './kernel-routes.js';
+import { BirdKernel } from './bird-kernel.js';
+import { type BirdRouteContext, resolveNextHop } from './kernel-routes.js';
 import { type PeerWant, samePeer } from './peers.js';
 import type { BirdRouteLine } from './views.js';
 
@@ -79,40 +77,25 @@ export function nodeBirdOptions(i: NodeBirdInput): BirdOptions {
 
 export class Bird {
   readonly speaker: BgpSpeaker;
-  private readonly programmer: RouteProgrammer;
+  private readonly kernel: BirdKernel;
   private listener: BgpListener | undefined;
   private readonly peers = new Map<string, PeerWant>();
   private exported = new Set<string>();
   private ownBlocks: string[] = [];
-  private readonly learned = new Map<string, number>();
   private readonly startedAt: number;
-  /** Routes a previous BIRD left (`persist`), kept until the sessions had a hold time to come back. */
-  private adopted: Set<string>;
-  private graceTimer: TimerHandle | undefined;
-  private closed = false;
-  private programPending = false;
 
   constructor(private readonly o: BirdOptions) {
     const t = bgpTimers(o.clock, o.timing ?? {});
     this.startedAt = o.clock.now();
-    this.programmer = new RouteProgrammer(o.ns, o.report, 'bird');
-    this.adopted = new Set(this.programmer.adopt((r) => r.proto === BIRD_PROTO));
+    this.kernel = new BirdKernel({
+      ns: o.ns, clock: o.clock, routes: o.routes, blackholes: o.blackholes, report: o.report, ...(o.skip === undefined ? {} : { skip: o.skip }),
+    });
     this.speaker = new BgpSpeaker({
       asn: o.asn, routerId: o.routerId, listenAddress: o.routerId, holdTime: t.holdTime,
       ...(t.keepaliveTime === undefined ? {} : { keepaliveTime: t.keepaliveTime }),
       connectRetryMs: t.connectRetryMs, errorWaitMs: t.errorWaitMs, clock: t.clock, connector: tcpConnector(o.ns),
       ...(o.clusterId === undefined ? {} : { clusterId: o.clusterId }),
-      onRoutes: (changes) => {
-        if (this.closed) return; // stopping: the sessions' withdrawals stay out of the kernel (persist)
-        for (const c of changes) {
-          if (c.type === 'remove') this.learned.delete(c.prefix);
-          else {
-            const nh = parseIpv4(c.nextHop);
-            if (nh.ok) this.learned.set(c.prefix, nh.value);
-          }
-        }
-        this.programSoon();
-      },
+      onRoutes: (changes) => this.kernel.learn(changes),
       log: (line) => o.log(`bird: ${line}`),
     });
   }
@@ -130,20 +113,14 @@ export class Bird {
   start(): void {
     if (this.listener !== undefined) return;
     this.listener = listenBgp(this.o.ns, { address: this.o.routerId, port: this.o.port ?? BGP_PORT }, (t) => this.speaker.accept(t));
-    if (this.adopted.size > 0) {
-      // Like BIRD's graceful restart of the kernel protocol: stale routes go once the peers had time to return.
-      const t = bgpTimers(this.o.clock, this.o.timing ?? {});
-      this.graceTimer = t.clock.setTimeout(() => {
-        this.adopted.clear();
-        this.program();
-      }, t.holdTime * 1000);
-    }
+    // Stale routes of a previous BIRD go once the peers had a hold time to return.
+    const t = bgpTimers(this.o.clock, this.o.timing ?? {});
+    this.kernel.startGrace(t.clock, t.holdTime * 1000);
   }
 
   /** Stops every session (Cease) and the listener; the kernel routes stay (`persist`, as calico's BIRD). */
   async stop(): Promise<void> {
-    this.closed = true;
-    this.graceTimer?.cancel();
+    this.kernel.stop();
     this.listener?.close();
     this.listener = undefined;
     await this.speaker.close();
@@ -176,6 +153,7 @@ export class Bird {
   /** What the node announces: its affine blocks and its borrowed /32s. */
   setExports(ownBlocks: string[], borrowed: string[]): number {
     this.ownBlocks = ownBlocks;
+    this.kernel.setOwnBlocks(ownBlocks);
     const want = new Set([...ownBlocks, ...borrowed]);
     let changes = 0;
     for (const p of this.exported) {
@@ -193,40 +171,17 @@ export class Bird {
     return changes;
   }
 
-  /**
-   * Programs once for every UPDATE that arrived in this turn of the event loop: a node joining a
-   * 50-node mesh receives 49 UPDATEs back to back, and each full pass is O(routes).
-   */
-  private programSoon(): void {
-    if (this.programPending) return;
-    this.programPending = true;
-    this.o.clock.setTimeout(() => {
-      this.programPending = false;
-      this.program();
-    }, 0);
-  }
-
-  /** Re-applies the kernel routes (a resync repairs a route someone deleted). */
+  /** Re-applies every kernel route (a resync repairs a route someone deleted). */
   program(): number {
-    if (this.closed) return 0;
-    const wanted = new Map<string, RouteWant>();
-    if (this.o.blackholes) for (const b of this.ownBlocks) wanted.set(b, blackhole(parsePrefix(b)!, BIRD_PROTO));
-    for (const [prefix, nh] of this.learned) {
-      const p = parsePrefix(prefix);
-      if (p === undefined || this.o.skip?.(p) === true || wanted.has(prefix)) continue;
-      const w = birdRoute(p, nh, this.o.routes);
-      if (w !== undefined) wanted.set(prefix, w);
-    }
-    const installed = this.programmer.routes();
-    for (const key of this.adopted) {
-      const have = installed.get(key);
-      if (!wanted.has(key) && have !== undefined) wanted.set(key, have);
-    }
-    return this.programmer.apply(wanted);
+    return this.kernel.program();
   }
 
   status(): PeerStatus[] {
     return this.speaker.status();
+  }
+
+  sessionCounts(): { up: number; total: number } {
+    return this.speaker.sessionCounts();
   }
 
   learnedRoutes(): LearnedRoute[] {
@@ -237,7 +192,7 @@ export class Bird {
   routeLines(): BirdRouteLine[] {
     const since = new Date(this.startedAt).toISOString().slice(11, 19);
     const byPeer = new Map(this.status().map((s) => [s.peerAddress, s]));
-    const installed = this.programmer.routes();
+    const installed = this.kernel.installed();
     const lines: BirdRouteLine[] = this.ownBlocks.map((b) => ({
       prefix: b, nextHop: undefined, dev: undefined, protocol: 'static1', since, asPath: '', local: true,
     }));

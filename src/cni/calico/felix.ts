@@ -29,6 +29,8 @@ export class Felix {
   private tunnel: number | undefined;
   private vtep: VxlanDevice | undefined;
   private vxlan: FelixVxlan | undefined;
+  /** The ruleset version our nat rules were last found (or made) right in; -1: never. */
+  private rulesCheckedAt = -1;
   private readonly address: number;
 
   constructor(private readonly o: FelixOptions) {
@@ -87,9 +89,14 @@ export class Felix {
   }
 
   ensureRules(): void {
+    const { ruleset } = this.o.host.netfilter;
+    // Every commit bumps the version: unchanged since our last check means our rules are still there
+    // (felix likewise rewrites only on a change or its refresh timer, not on every datastore event).
+    if (ruleset.version === this.rulesCheckedAt) return;
     try {
-      const changed = ensureCalicoNatRules(this.o.host.netfilter.ruleset, this.o.config.pool, this.o.config.natOutgoing);
+      const changed = ensureCalicoNatRules(ruleset, this.o.config.pool, this.o.config.natOutgoing);
       if (changed > 0) this.o.log(`iptables: ${changed} cali chain(s) or jump(s) (re)written`);
+      this.rulesCheckedAt = ruleset.version;
       this.o.report.clear('iptables');
     } catch (err) {
       this.o.report.set('iptables', `failed to program iptables: ${err instanceof Error ? err.message : String(err)}`);

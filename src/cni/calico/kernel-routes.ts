@@ -11,7 +11,7 @@
  * vxlan: BIRD programs nothing for the pool (calico's kernel filter leaves VXLAN pools to felix);
  * felix installs `blackhole BLOCK proto 80` and the VXLAN routes itself (vxlan-felix.ts).
  */
-import type { NetNamespace, Route } from '../../dataplane/stack/index.js';
+import type { NetNamespace, Route, RouteSpec } from '../../dataplane/stack/index.js';
 import { formatIpv4, prefixMask } from '../../net/index.js';
 import { isKemuError } from '../../util/errors.js';
 
@@ -70,12 +70,28 @@ export interface BirdRouteContext {
 
 /** The kernel route for a learned prefix; undefined when its next hop cannot be resolved. */
 export function birdRoute(prefix: [number, number], nextHop: number, ctx: BirdRouteContext): RouteWant | undefined {
-  const base = { dst: prefix[0], prefixLength: prefix[1], type: 'unicast' as const, proto: BIRD_PROTO };
   if (ctx.tunnel !== undefined && ctx.inPool?.(prefix) !== false && !(ctx.crossSubnet && ctx.sameSubnet(nextHop))) {
-    return { ...base, via: nextHop, dev: ctx.tunnel, onlink: true };
+    return { dst: prefix[0], prefixLength: prefix[1], type: 'unicast', via: nextHop, dev: ctx.tunnel, onlink: true, proto: BIRD_PROTO };
   }
   const hop = ctx.resolve(nextHop);
-  return hop === undefined ? undefined : { ...base, via: hop.via, dev: hop.dev, onlink: false };
+  return hop === undefined ? undefined : { dst: prefix[0], prefixLength: prefix[1], type: 'unicast', via: hop.via, dev: hop.dev, onlink: false, proto: BIRD_PROTO };
+}
+
+/**
+ * The context with next-hop resolution remembered, for one programming pass that resolves every
+ * route before installing any (100,000 routes from one peer share one next hop).
+ */
+export function resolvingOnce(ctx: BirdRouteContext): BirdRouteContext {
+  const known = new Map<number, { via: number; dev: string } | undefined>();
+  return {
+    ...ctx,
+    resolve(nextHop: number) {
+      if (known.has(nextHop)) return known.get(nextHop);
+      const hop = ctx.resolve(nextHop);
+      known.set(nextHop, hop);
+      return hop;
+    },
+  };
 }
 
 /** Recursive next-hop resolution over the node's table, ignoring the routes calico itself installed. */
@@ -142,48 +158,80 @@ export class RouteProgrammer {
     return new Map(this.installed);
   }
 
+  /** Makes the owner's routes exactly `wanted`: a full pass (a resync). */
   apply(wanted: Map<string, RouteWant>): number {
     let changes = 0;
-    for (const [key, have] of [...this.installed]) {
-      if (wanted.has(key)) continue;
-      this.remove(have);
-      this.installed.delete(key);
-      this.report.clear(`route ${key}`);
-      changes++;
-    }
-    for (const [key, want] of wanted) {
-      const before = this.installed.get(key);
-      const inTable = this.current(want);
-      if (before !== undefined && sameWant(before, want) && inTable !== undefined && matches(inTable, want)) continue;
-      try {
-        this.ns.routes.replace({
-          dst: key, type: want.type, proto: want.proto,
-          ...(want.via === undefined ? {} : { via: want.via }), ...(want.dev === undefined ? {} : { dev: want.dev }), onlink: want.onlink,
-        });
-        this.installed.set(key, want);
-        this.report.clear(`route ${key}`);
-        changes++;
-      } catch (err) {
-        this.installed.delete(key);
-        this.report.set(`route ${key}`, `${this.who}: error adding route ${describeRoute(want)}: ${netlinkError(err)}`);
-      }
-    }
+    const gone = new Set<Route>();
+    for (const key of [...this.installed.keys()]) if (!wanted.has(key) && this.drop(key, gone)) changes++;
+    this.removeAll(gone);
+    for (const [key, want] of wanted) if (this.ensure(key, want)) changes++;
     return changes;
+  }
+
+  /**
+   * Changes some prefixes only (undefined: the owner no longer wants one): what BIRD's kernel
+   * protocol does per best-route change, without a pass over every route it owns.
+   */
+  update(changes: ReadonlyMap<string, RouteWant | undefined>): number {
+    let n = 0;
+    const gone = new Set<Route>();
+    for (const [key, want] of changes) if (want === undefined ? this.drop(key, gone) : this.ensure(key, want)) n++;
+    this.removeAll(gone);
+    return n;
+  }
+
+  /** Forgets `key`; its route, if still ours in the table, joins `gone` (removed in one pass by removeAll). */
+  private drop(key: string, gone: Set<Route>): boolean {
+    const have = this.installed.get(key);
+    if (have === undefined) return false;
+    const r = this.current(have);
+    if (r !== undefined && matches(r, have)) gone.add(r);
+    this.installed.delete(key);
+    this.cleared(key);
+    return true;
+  }
+
+  /** `ip route replace` unless the route is already there as wanted; true when the table changed. */
+  private ensure(key: string, want: RouteWant): boolean {
+    const before = this.installed.get(key);
+    const inTable = this.current(want);
+    if (before !== undefined && sameWant(before, want) && inTable !== undefined && matches(inTable, want)) return false;
+    try {
+      const spec: RouteSpec = { dst: key, type: want.type, proto: want.proto, onlink: want.onlink };
+      if (want.via !== undefined) spec.via = want.via;
+      if (want.dev !== undefined) spec.dev = want.dev;
+      this.ns.routes.replace(spec);
+      this.installed.set(key, want);
+      this.cleared(key);
+      return true;
+    } catch (err) {
+      this.installed.delete(key);
+      this.report.set(`route ${key}`, `${this.who}: error adding route ${describeRoute(want)}: ${netlinkError(err)}`);
+      return false;
+    }
+  }
+
+  /** A failure reported for `key` (by this programmer or an earlier one of the same owner) is over. */
+  private cleared(key: string): void {
+    this.report.clear(`route ${key}`);
   }
 
   /** Removes everything this owner installed (a network torn down). */
   clear(): void {
-    for (const have of this.installed.values()) this.remove(have);
-    this.installed.clear();
+    const gone = new Set<Route>();
+    for (const key of [...this.installed.keys()]) this.drop(key, gone);
+    this.removeAll(gone);
   }
 
   private current(want: RouteWant): Route | undefined {
     return this.ns.routes.exact(want.dst, want.prefixLength).find((r) => r.metric === 0);
   }
 
-  private remove(have: RouteWant): void {
-    const r = this.current(have);
-    if (r === undefined || !matches(r, have)) return;
-    this.ns.routes.removeWhere((x) => x === r);
+  /**
+   * The routing table removes by predicate, scanning every route: one scan for the whole batch.
+   * One scan per route made a session loss with 100,000 routes take minutes.
+   */
+  private removeAll(gone: Set<Route>): void {
+    if (gone.size > 0) this.ns.routes.removeWhere((x) => gone.has(x));
   }
 }

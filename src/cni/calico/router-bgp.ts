@@ -14,7 +14,8 @@ import type { Topology } from '../../topology/types.js';
 import type { Clock } from '../../util/clock.js';
 import { type BgpListener, BGP_PORT, listenBgp, tcpConnector } from './bgp-transport.js';
 import { type BgpTimingInput, bgpTimers } from './bgp-timing.js';
-import { BIRD_PROTO, RouteProgrammer, type RouteWant, birdRoute, parsePrefix, resolveNextHop } from './kernel-routes.js';
+import { BirdKernel } from './bird-kernel.js';
+import { resolveNextHop } from './kernel-routes.js';
 import type { RouterPeer } from './peers.js';
 import { formatNodeStatus } from './views.js';
 
@@ -58,27 +59,23 @@ export function routerBgpPeers(topology: Topology, routerName: string, nodeAsn: 
 export class CalicoRouterBgp {
   readonly speaker: BgpSpeaker;
   private listener: BgpListener | undefined;
-  private readonly learned = new Map<string, number>();
-  private readonly programmer: RouteProgrammer;
+  /** BIRD's kernel protocol, as on the nodes: changed prefixes programmed once per turn. */
+  private readonly kernel: BirdKernel;
   private readonly problems = new Map<string, string>();
 
   constructor(private readonly o: RouterBgpOptions) {
     const ns = o.ns;
     const t = bgpTimers(o.clock, o.timing ?? {});
     const routerId = this.firstAddress();
-    this.programmer = new RouteProgrammer(ns, {
-      set: (k, m) => void this.problems.set(k, m), clear: (k) => void this.problems.delete(k),
-    }, `router ${o.name}`);
+    this.kernel = new BirdKernel({
+      ns, clock: o.clock, blackholes: false, who: `router ${o.name}`,
+      routes: { uplink: '', tunnel: undefined, crossSubnet: false, sameSubnet: () => true, resolve: (nh) => resolveNextHop(ns, nh) },
+      report: { set: (k, m) => void this.problems.set(k, m), clear: (k) => void this.problems.delete(k) },
+    });
     this.speaker = new BgpSpeaker({
       asn: o.asn, routerId, holdTime: t.holdTime, ...(t.keepaliveTime === undefined ? {} : { keepaliveTime: t.keepaliveTime }),
       connectRetryMs: t.connectRetryMs, errorWaitMs: t.errorWaitMs, clock: t.clock, connector: tcpConnector(ns),
-      onRoutes: (changes) => {
-        for (const c of changes) {
-          if (c.type === 'remove') this.learned.delete(c.prefix);
-          else this.learned.set(c.prefix, ipOf(c.nextHop));
-        }
-        this.program();
-      },
+      onRoutes: (changes) => this.kernel.learn(changes),
       log: (line) => o.log?.(`${o.name}: bird: ${line}`),
     });
   }
@@ -86,6 +83,8 @@ export class CalicoRouterBgp {
   start(): void {
     if (this.listener !== undefined) return;
     this.listener = listenBgp(this.o.ns, { port: this.o.port ?? BGP_PORT }, (t) => this.speaker.accept(t));
+    const timers = bgpTimers(this.o.clock, this.o.timing ?? {});
+    this.kernel.startGrace(timers.clock, timers.holdTime * 1000); // routes of an earlier instance, as on a node
     for (const p of this.o.peers) {
       const local = this.o.ns.selectSource(ipOf(p.address));
       this.speaker.addPeer({
@@ -117,20 +116,6 @@ export class CalicoRouterBgp {
   /** Routes it could not install, one message each. */
   errors(): string[] {
     return [...this.problems.values()];
-  }
-
-  private program(): void {
-    const wanted = new Map<string, RouteWant>();
-    const ctx = {
-      uplink: '', tunnel: undefined, crossSubnet: false, sameSubnet: () => true,
-      resolve: (nh: number) => resolveNextHop(this.o.ns, nh),
-    };
-    for (const [prefix, nh] of this.learned) {
-      const p = parsePrefix(prefix);
-      const w = p && birdRoute(p, nh, ctx);
-      if (w !== undefined && w.proto === BIRD_PROTO) wanted.set(prefix, w);
-    }
-    this.programmer.apply(wanted);
   }
 
   private firstAddress(): string {

@@ -6,7 +6,11 @@ import {
 } from '../../../src/cni/calico/index.js';
 import { birdRoute, parsePrefix } from '../../../src/cni/calico/kernel-routes.js';
 import type { Node } from '../../../src/api/types.js';
-import { Ruleset, save } from '../../../src/dataplane/netfilter/index.js';
+import { Ruleset, restore, save } from '../../../src/dataplane/netfilter/index.js';
+import { EthernetDevice, NetNamespace } from '../../../src/dataplane/stack/index.js';
+import { CalicoIpam } from '../../../src/cni/calico/ipam.js';
+import { Felix } from '../../../src/cni/calico/felix.js';
+import { RealClock } from '../../../src/util/clock.js';
 import { ipv4 } from '../../../src/net/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { oneRack } from './support.js';
@@ -148,4 +152,26 @@ describe('cni/calico: views and rules', () => {
     expect(ensureCalicoNatRules(rs, '192.168.0.0/16', false)).to.equal(1);
     expect(rs.chain('nat', 'cali-nat-outgoing')!.rules).to.have.length(0);
   });
+
+  it('felix checks its nat rules only when the ruleset changed since, and repairs them then', () => {
+    const ruleset = new Ruleset();
+    const ns = new NetNamespace({ name: 'n', clock: new RealClock(), ipForward: true });
+    const dev = ns.addDevice(new EthernetDevice('eth0'));
+    const logs: string[] = [];
+    const felix = new Felix({
+      nodeName: 'n', host: { ns, eth0: { dev, address: '172.18.0.3', prefixLength: 24 }, netfilter: { ruleset } }, ipam: new CalicoIpam({ pool: '192.168.0.0/16', blockSize: 26 }),
+      config: calicoConfigFromTopology(oneRack().networking), report: { set: () => {}, clear: () => {} }, log: (l) => logs.push(l),
+    });
+    felix.ensureRules();
+    let edits = 0;
+    const edit = ruleset.edit.bind(ruleset);
+    ruleset.edit = (t) => (edits++, edit(t));
+    felix.ensureRules();
+    expect(edits).to.equal(0); // nothing committed since: not even the -C check
+    restore(ruleset, '*nat\n:cali-nat-outgoing - [0:0]\nCOMMIT\n', { noflush: true }); // someone flushed the chain
+    felix.ensureRules();
+    expect(logs).to.deep.equal(['iptables: 3 cali chain(s) or jump(s) (re)written', 'iptables: 1 cali chain(s) or jump(s) (re)written']);
+    expect(save(ruleset, { tables: ['nat'] })).to.include('-A cali-nat-outgoing -s 192.168.0.0/16');
+  });
 });
+
