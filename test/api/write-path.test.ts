@@ -81,7 +81,7 @@ describe('selectors compiled once per frozen object', () => {
     const set = deepFreeze({ app: 'web' });
     expect(selectorFromSet(set)).to.equal(selectorFromSet(set));
     expect(selectorFromSet(set).matches({ app: 'web', x: 'y' })).to.equal(true);
-    const sel = deepFreeze({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a'] }] });
+    const sel = deepFreeze({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In' as const, values: ['a'] }] });
     expect(labelSelectorFromObject(sel)).to.equal(labelSelectorFromObject(sel));
     expect(labelSelectorFromObject(sel).matches({ app: 'web', tier: 'a' })).to.equal(true);
   });

@@ -128,7 +128,7 @@ describe('cluster DNS inside the emulation (kube-dns Service, CoreDNS pods)', fu
     });
     const real = cluster.dns!;
     const answer = await real.wire.handleWire(dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'A', name: 'late.default.svc.cluster.local' }] }), 'udp');
-    expect(dnsPacket.decode(answer!).answers!.map((a) => a.data)).to.deep.equal([created.spec.clusterIP]);
+    expect(dnsPacket.decode(answer!).answers!.map((a) => (a as { data?: unknown }).data)).to.deep.equal([created.spec.clusterIP]);
     expect(inPodMs).to.be.at.least(0);
     console.log(`      DNS programming latency (create → answered inside a pod): ${inPodMs} ms`);
   });

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { formatLink, formatRoutes } from '../../../src/dataplane/iproute/index.js';
 import { ping } from '../../../src/dataplane/stack/index.js';
 import { decodeEthernet, decodeIpv4, ipv4 } from '../../../src/net/index.js';
-import { type CalicoLab, calicoConfig, calicoLab, capture, oneRack, udpOnce, waitFor } from './support.js';
+import { type CalicoLab, calicoConfig, calicoLab, capture, oneRack, udpOnce } from './support.js';
 
 describe('cni/calico: ipip mode', function () {
   this.timeout(20_000);

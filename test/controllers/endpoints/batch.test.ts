@@ -22,7 +22,7 @@ const KINDS: { name: string; resource: string; make(o: { api: TestApi; factory: 
     resource: 'endpoints',
     make: ({ api, factory, clock, batch }) => new EndpointsController({ client: api.client, factory, clock, updatesBatchPeriodMs: batch }),
     count: async (api) => {
-      const ep = await api.client.get('endpoints', 'default', 'web').catch(() => undefined);
+      const ep = await api.client.get('endpoints', 'default', 'web').catch(() => undefined) as { subsets?: Array<{ addresses?: unknown[] }> } | undefined;
       return (ep?.subsets ?? []).reduce((n: number, s: { addresses?: unknown[] }) => n + (s.addresses?.length ?? 0), 0);
     },
   },
@@ -32,7 +32,7 @@ const KINDS: { name: string; resource: string; make(o: { api: TestApi; factory: 
     make: ({ api, factory, clock, batch }) => new EndpointSliceController({ client: api.client, factory, clock, updatesBatchPeriodMs: batch }),
     count: async (api) => {
       const list = await api.client.list('endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=web' });
-      return list.items.reduce((n: number, s: { endpoints?: unknown[] }) => n + (s.endpoints?.length ?? 0), 0);
+      return (list.items as Array<{ endpoints?: unknown[] }>).reduce((n: number, s) => n + (s.endpoints?.length ?? 0), 0);
     },
   },
 ];
