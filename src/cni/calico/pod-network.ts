@@ -77,7 +77,7 @@ export function attachCalicoPod(host: CalicoPodHost, podKey: string, podIP: stri
 export function detachCalicoPod(host: CalicoPodHost, pod: CalicoPodNet): void {
   TcpLayer.of(pod.ns).close(); // the pod's processes die first: their connections are reset
   const ip = parseIpv4(pod.ip);
-  if (ip.ok) host.ns.routes.removeWhere((r) => r.dst === ip.value && r.prefixLength === 32 && r.dev === pod.hostVeth);
+  if (ip.ok) host.ns.routes.removeAt(ip.value, 32, (r) => r.dev === pod.hostVeth);
   if (host.ns.device(pod.hostVeth.name) === pod.hostVeth) host.ns.removeDevice(pod.hostVeth.name);
   pod.hostVeth.detach();
   if (pod.ns.device('eth0') === pod.eth0) pod.ns.removeDevice('eth0');

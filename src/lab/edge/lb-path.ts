@@ -14,7 +14,7 @@
  * there.
  */
 import type { Socket } from 'node:net';
-import { IPPROTO_TCP, IPPROTO_UDP, formatIpv4 } from '../../net/index.js';
+import { IPPROTO_TCP, IPPROTO_UDP, ipv4 } from '../../net/index.js';
 import { type NetNamespace, RoutingTable, type RoutingRule, type UdpSocket } from '../../dataplane/stack/index.js';
 import { TcpLayer, type TcpSocket } from '../../dataplane/tcp/index.js';
 import type { LabNetwork } from '../network/index.js';
@@ -108,7 +108,7 @@ export class LoadBalancerPaths {
   unroute(ingressIP: string): void {
     for (const [edge, ips] of this.routed) {
       if (!ips.delete(ingressIP)) continue;
-      edge.routes.removeWhere((r) => r.proto === LB_ROUTE_PROTO && r.prefixLength === 32 && formatIpv4(r.dst) === ingressIP);
+      edge.routes.removeAt(ipv4(ingressIP), 32, (r) => r.proto === LB_ROUTE_PROTO);
     }
   }
 

@@ -41,6 +41,19 @@ describe('dataplane/stack routes', () => {
     expect(ns.isLocalAddress(ipv4('192.168.5.1'))).to.equal(false);
   });
 
+  it('removeAt removes what the predicate picks among one prefix\'s routes only, and lookups follow', () => {
+    const ns = nodeNamespace();
+    ns.routes.add({ dst: '10.244.1.0/24', via: '172.18.0.3', metric: 10 });
+    ns.routes.add({ dst: '10.244.1.0/24', via: '192.168.5.9', metric: 20 });
+    ns.routes.add({ dst: '10.244.1.7/32', via: '172.18.0.9' });
+    expect(formatRoute(ns.routes.lookup(ipv4('10.244.1.7'))!)).to.equal('10.244.1.7 via 172.18.0.9 dev eth0');
+    expect(ns.routes.removeAt(ipv4('10.244.1.7'), 24, (r) => r.metric === 10), 'the /24 that 10.244.1.7 is in').to.equal(1);
+    expect(ns.routes.removeAt(ipv4('10.244.1.8'), 32)).to.equal(0);
+    expect(ns.routes.removeAt(ipv4('10.244.1.7'), 32)).to.equal(1);
+    expect(formatRoute(ns.routes.lookup(ipv4('10.244.1.7'))!)).to.equal('10.244.1.0/24 via 192.168.5.9 dev eth1 metric 20');
+    expect(ns.routes.list()).to.have.length(3); // two connected routes and the metric-20 /24
+  });
+
   const lpmCases: Array<[string, string]> = [
     ['10.244.1.7', '10.244.1.0/24 via 172.18.0.3 dev eth0'],
     ['10.244.9.9', '10.244.0.0/16 via 172.18.0.4 dev eth0'],
