@@ -22,6 +22,7 @@ import { loadTopologyText } from '../../src/topology/load.js';
 import { RealClock } from '../../src/util/clock.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
 import type { BenchResult } from './harness.js';
+import { netexecDeployment } from '../support/manifests.js';
 
 const exec = promisify(execFile);
 const CONNECTIONS = 16;
@@ -34,22 +35,7 @@ metadata: {name: wrk}
 spec:
   nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
   timing: {speed: 10}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080]
-          ports: [{name: http, containerPort: 8080}]
----
+${netexecDeployment('web', 3, '', '[netexec, --http-port=8080]')}---
 apiVersion: v1
 kind: Service
 metadata: {name: web}

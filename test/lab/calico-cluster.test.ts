@@ -14,6 +14,7 @@ import { formatRoutes } from '../../src/dataplane/iproute/index.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
 import { resolveInNamespace } from '../../src/lab/dns/stub-resolver.js';
 import { podResolvConf } from '../../src/node/resolv-conf.js';
+import { netexecDeployment } from '../support/manifests.js';
 
 const topology = (mode: string): string => `apiVersion: kemu.dev/v1alpha1
 kind: Topology
@@ -22,22 +23,7 @@ spec:
   networking: {cni: {plugin: calico, mode: ${mode}}}
   nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
   timing: {speed: 10}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080]
-          ports: [{name: http, containerPort: 8080}]
----
+${netexecDeployment('web', 4, '', '[netexec, --http-port=8080]')}---
 apiVersion: v1
 kind: Service
 metadata: {name: web}
