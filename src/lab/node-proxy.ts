@@ -12,11 +12,10 @@ import type { InformerFactory } from '../api/client/factory.js';
 import { type Netfilter, save } from '../dataplane/netfilter/index.js';
 import type { NetNamespace } from '../dataplane/stack/index.js';
 import {
-  type HealthResponse, IpvsProxier, IptablesProxier, type Provider, type ProxyConfigHandle, ServiceHealthServer, UserspaceProxier, healthCheckOf,
-  healthResponse, ipvsadmList, runProxyConfig, serviceKey,
+  type HealthResponse, IpvsProxier, IptablesProxier, type Provider, type ProxyConfigHandle, ServiceHealthServer, UserspaceProxier,
+  healthCheckAfterSync, healthResponse, ipvsadmList, runProxyConfig,
 } from '../proxy/index.js';
 import { UdpConntrackCleaner } from '../proxy/conntrack-cleanup.js';
-import type { SyncedChanges } from '../proxy/tracking-proxier.js';
 import type { Clock } from '../util/clock.js';
 
 export type ProxyMode = 'iptables' | 'ipvs' | 'userspace';
@@ -69,7 +68,7 @@ export class NodeProxy {
     const conntrack = new UdpConntrackCleaner(o.netfilter.conntrack);
     this.health = health;
     this.proxier.onSynced = (c) => {
-      health.update(healthCheckOf(c.serviceMap, c.endpointsMap, portsOfServices(c)));
+      health.update(healthCheckAfterSync(c));
       conntrack.afterSync(c);
     };
     this.handle = runProxyConfig(this.proxier as Provider, o.factory);
@@ -121,13 +120,3 @@ export class NodeProxy {
   }
 }
 
-/**
- * Every port of the Services that changed, not only the changed ports: a Service's local endpoint
- * count is over all its ports. One pass over the map; only Services with changes are looked at.
- */
-function portsOfServices(c: SyncedChanges): string[] {
-  const out = [...c.changedPorts];
-  if (c.updatedServices.size === 0) return out;
-  for (const [key, info] of c.serviceMap) if (c.updatedServices.has(serviceKey(info.name))) out.push(key);
-  return out;
-}

@@ -22,5 +22,5 @@ export { LoadBalancerRR, isEndpointError, type NextEndpointError } from './users
 export { TcpProxySocket, UdpProxySocket, ENDPOINT_DIAL_TIMEOUTS_MS, type ProxyStats } from './userspace/proxy-socket.js';
 export { portalRules, initPortalChains, type PortalRule } from './userspace/portals.js';
 export { UserspaceProxier, type UserspaceProxierOptions, type UserspaceSyncStats } from './userspace/proxier.js';
-export { healthCheckOf, healthResponse, type HealthCheckSink, type HealthCheckUpdate, type ServiceHealth, type HealthResponse } from './healthcheck/state.js';
+export { healthCheckAfterSync, healthCheckOf, healthResponse, type HealthCheckSink, type HealthCheckUpdate, type ServiceHealth, type HealthResponse } from './healthcheck/state.js';
 export { ServiceHealthServer, type ServiceHealthServerOptions } from './healthcheck/server.js';

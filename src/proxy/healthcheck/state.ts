@@ -5,6 +5,7 @@
  * 200 with local endpoints, 503 without (or when the proxy itself is unhealthy), and kube-proxy's
  * JSON body byte for byte (Go's dedented template: tab indentation, no trailing newline).
  */
+import type { SyncedChanges } from '../tracking-proxier.js';
 import { type EndpointsMap, type ServicePortMap, serviceKey } from '../types.js';
 
 export interface ServiceHealth {
@@ -24,7 +25,7 @@ export interface HealthCheckUpdate {
   removed: Set<string>;
 }
 
-/** Whoever serves the checks (ServiceHealthServer); proxiers call it after a sync. */
+/** Whoever serves the checks (ServiceHealthServer); fed after every proxier sync (healthCheckAfterSync). */
 export interface HealthCheckSink {
   update(update: HealthCheckUpdate): void;
 }
@@ -54,6 +55,18 @@ export function healthCheckOf(services: ServicePortMap, endpoints: EndpointsMap,
   }
   for (const nsn of seen) if (!out.services.has(nsn)) out.removed.add(nsn);
   return out;
+}
+
+/**
+ * The update after a sync, in any mode (TrackingProxier.onSynced): every port of each Service that
+ * changed, not only its changed ports, since a Service's local endpoint count is over all of them.
+ */
+export function healthCheckAfterSync(c: SyncedChanges): HealthCheckUpdate {
+  const ports = [...c.changedPorts];
+  if (c.updatedServices.size > 0) {
+    for (const [key, info] of c.serviceMap) if (c.updatedServices.has(serviceKey(info.name))) ports.push(key);
+  }
+  return healthCheckOf(c.serviceMap, c.endpointsMap, ports);
 }
 
 export interface HealthResponse {

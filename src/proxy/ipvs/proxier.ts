@@ -10,7 +10,6 @@ import { DummyDevice, type NetNamespace } from '../../dataplane/stack/index.js';
 import type { Clock } from '../../util/clock.js';
 import { TrackingProxier } from '../tracking-proxier.js';
 import { type EndpointsMap, type ServicePortMap, serviceKey } from '../types.js';
-import { type HealthCheckSink, healthCheckOf } from '../healthcheck/state.js';
 import { type ApplyCounts, EMPTY_STATE, IpvsApplier, zeroCounts } from './apply.js';
 import type { IpvsTimeouts } from './conn-state.js';
 import { IpvsDatapath } from './datapath.js';
@@ -38,8 +37,6 @@ export interface IpvsProxierOptions extends IpvsRulesConfig {
   fullSyncPeriodMs?: number;
   retryMs?: number;
   onError?: (err: unknown) => void;
-  /** Told the health-check ports and local endpoint counts of Local-policy services after each sync. */
-  healthCheck?: HealthCheckSink;
 }
 
 export interface IpvsSyncStats extends ApplyCounts {
@@ -122,7 +119,6 @@ export class IpvsProxier extends TrackingProxier {
       restore(this.opts.netfilter.ruleset, buildIpvsRules(this.opts, (set) => (this.opts.netfilter.ipsets.get(set)?.size ?? 0) > 0), { noflush: true, counters: true });
       this.rulesSignature = signature;
     }
-    if (this.opts.healthCheck && ports.size > 0) this.opts.healthCheck.update(healthCheckOf(this.svcPortMap, this.endpointsMap, ports));
     this.needFullSync = false;
     if (full) this.lastFullSync = now;
     this.lastSync = { at: now, full, servicePorts: ports.size, rulesWritten, virtualServers: this.table.listServices().length, ...counts };

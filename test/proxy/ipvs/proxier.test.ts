@@ -9,7 +9,7 @@ import { NetNamespace } from '../../../src/dataplane/stack/index.js';
 import { ipv4 } from '../../../src/net/index.js';
 import { ipvsadmList } from '../../../src/proxy/ipvs/dump.js';
 import { IpvsProxier } from '../../../src/proxy/ipvs/proxier.js';
-import type { HealthCheckUpdate } from '../../../src/proxy/healthcheck/state.js';
+import { type HealthCheckUpdate, healthCheckAfterSync } from '../../../src/proxy/healthcheck/state.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { CONFIG, ep, goldenCluster, service, slice, withEndpoints } from '../fixtures.js';
 
@@ -21,8 +21,9 @@ function start(extraServices: number) {
   const errors: unknown[] = [];
   const health: HealthCheckUpdate[] = [];
   const proxier = new IpvsProxier({
-    ...CONFIG, ns, netfilter, clock, onError: (e) => errors.push(e), healthCheck: { update: (u) => health.push(u) },
+    ...CONFIG, ns, netfilter, clock, onError: (e) => errors.push(e),
   });
+  proxier.onSynced = (c) => health.push(healthCheckAfterSync(c)); // as NodeProxy feeds its health server
   const { services, slices } = goldenCluster();
   for (let i = 0; i < extraServices; i++) {
     services.push(service('bulk', `svc-${i}`, { clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
