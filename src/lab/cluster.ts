@@ -13,6 +13,7 @@ import { KemuError } from '../util/errors.js';
 import type { Progress } from '../util/progress.js';
 import { HostAgent } from './host-agent.js';
 import { InMemoryRuntime } from '../node/runtime.js';
+import { isNodeReady } from '../api/conditions.js';
 import { NodeProxy, type ProxyMode } from './node-proxy.js';
 import { NodePortEdge } from './edge/node-ports.js';
 import { BgpEdge, DEFAULT_BGP_EDGE_PORT } from './edge/bgp-edge.js';
@@ -380,7 +381,7 @@ export class Cluster {
       ...(kubeconfig ? { kubeconfig } : {}),
       nodes: this.config.nodes.map((n) => {
         const obj = nodes.items.find((o) => o.metadata.name === n.name);
-        const ready = obj?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+        const ready = obj !== undefined && isNodeReady(obj);
         const bgp = this.bgpEdge?.list().find((l) => l.node === n.name);
         return { name: n.name, internalIP: n.address, address: n.realAddress, role: n.role, ready, podCIDR: obj?.spec.podCIDR ?? null, ...(bgp ? { bgp: { address: bgp.address, port: bgp.port } } : {}) };
       }),

@@ -43,13 +43,13 @@ describe('lab/edge load balancer backends', () => {
 
   it('Cluster policy: Ready nodes without the exclusion label; Local: only those whose health check says 200', () => {
     const probe = (n: string): 200 | 503 | undefined => (n === 'w2' ? 200 : n === 'w1' ? 503 : undefined);
-    expect(eligibleNodes(lb('Cluster'), names, nodes, probe)).to.deep.equal(['w1', 'w2']);
-    expect(eligibleNodes(lb('Local'), names, nodes, probe)).to.deep.equal(['w2']);
-    expect(eligibleNodes(lb('Local'), names, nodes, () => 503)).to.deep.equal([]);
+    expect(eligibleNodes(lb('Cluster'), names, (n) => nodes.get(n), probe)).to.deep.equal(['w1', 'w2']);
+    expect(eligibleNodes(lb('Local'), names, (n) => nodes.get(n), probe)).to.deep.equal(['w2']);
+    expect(eligibleNodes(lb('Local'), names, (n) => nodes.get(n), () => 503)).to.deep.equal([]);
   });
 
   it('a cluster whose only Ready node is excluded still uses it (a one-node cluster)', () => {
-    expect(eligibleNodes(lb('Cluster'), ['cp', 'w3'], nodes, () => undefined)).to.deep.equal(['cp']);
+    expect(eligibleNodes(lb('Cluster'), ['cp', 'w3'], (n) => nodes.get(n), () => undefined)).to.deep.equal(['cp']);
   });
 
   it('round robin per Service, restarting when the last node left the list', () => {

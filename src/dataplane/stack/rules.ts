@@ -10,8 +10,8 @@
  * Linux's rule 0 does), so rules never divert traffic for our own addresses. Lookup is a linear scan
  * of the rules; the namespace skips it entirely while there are none.
  */
-import { IPPROTO_TCP, IPPROTO_UDP, formatIpv4, prefixMask } from '../../net/index.js';
-import { type Cidr, formatCidr, parseCidr } from './cidr.js';
+import { IPPROTO_TCP, IPPROTO_UDP, formatIpv4 } from '../../net/index.js';
+import { type Cidr, formatCidr, inPrefix, parseCidr } from './cidr.js';
 import type { Route, RoutingTable } from './routes.js';
 
 /** What `ip rule add` takes. */
@@ -49,8 +49,8 @@ export interface FlowSelector {
 /** Linux's last two rules (main 32766, default 32767) are implicit here: the main table follows. */
 const FIRST_PRIORITY = 32765;
 
-function inPrefix(ip: number, c: Cidr | undefined): boolean {
-  return c === undefined || ((ip & prefixMask(c.prefixLength)) >>> 0) === ((c.address & prefixMask(c.prefixLength)) >>> 0);
+function within(ip: number, c: Cidr | undefined): boolean {
+  return c === undefined || inPrefix(ip, c.address, c.prefixLength);
 }
 
 export class RoutingRules {
@@ -93,7 +93,7 @@ export class RoutingRules {
       if (r.ipproto !== undefined && r.ipproto !== flow.protocol) continue;
       if (r.sport !== undefined && r.sport !== flow.srcPort) continue;
       if (r.dport !== undefined && r.dport !== flow.dstPort) continue;
-      if (!inPrefix(flow.src, r.from) || !inPrefix(flow.dst, r.to)) continue;
+      if (!within(flow.src, r.from) || !within(flow.dst, r.to)) continue;
       const route = r.table.lookup(flow.dst);
       if (route !== undefined) return route;
     }

@@ -7,14 +7,13 @@
  * (they have a ready endpoint of the Service). Connections go round robin over those.
  */
 import type { Node, Service } from '../../api/types.js';
-import { formatIpv4, ipv4 } from '../../net/addr.js';
+import { isNodeReady } from '../../api/conditions.js';
+import { objectKey } from '../../api/client/informer.js';
+import { formatIpv4, ipv4, parseIpv4 } from '../../net/addr.js';
+import { inPrefix, isLoopbackIp, networkOf, parseCidr } from '../../dataplane/stack/cidr.js';
 
 export const DEFAULT_LB_ADDRESS_BASE = '127.0.2.0';
 export const LABEL_EXCLUDE_FROM_LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
-
-/** 127.0.0.0/8 as numbers: a real address outside it would be a real network's. */
-const LOOPBACK_FIRST = ipv4('127.0.0.0');
-const LOOPBACK_LAST = ipv4('127.255.255.255');
 
 /**
  * The real address of an ingress IP: the N-th address of the pool (N = ingress − pool network) is
@@ -22,24 +21,19 @@ const LOOPBACK_LAST = ipv4('127.255.255.255');
  * the IP is outside the pool or the result would leave 127.0.0.0/8.
  */
 export function lbRealAddress(ingressIP: string, pool: string, base: string): string | undefined {
-  const [network = '', len = '32'] = pool.split('/');
-  const mask = Number(len) === 0 ? 0 : (0xffffffff << (32 - Number(len))) >>> 0;
+  const { address, prefixLength } = parseCidr(pool);
   const ip = ipv4(ingressIP);
-  const net = (ipv4(network) & mask) >>> 0;
-  if (((ip & mask) >>> 0) !== net) return undefined;
-  const real = ipv4(base) + (ip - net);
-  return real >= LOOPBACK_FIRST && real <= LOOPBACK_LAST ? formatIpv4(real) : undefined;
+  if (!inPrefix(ip, address, prefixLength)) return undefined;
+  // Outside 127.0.0.0/8 the address would be a real network's.
+  const real = (ipv4(base) + (ip - networkOf(address, prefixLength))) >>> 0;
+  return isLoopbackIp(real) ? formatIpv4(real) : undefined;
 }
 
 /** The first IPv4 ingress IP of a LoadBalancer Service (from the pool), if it has one yet. */
 export function ingressIPOf(svc: Service): string | undefined {
   if (svc.spec.type !== 'LoadBalancer') return undefined;
   const ip = (svc.status?.loadBalancer?.ingress ?? [])[0]?.ip;
-  return ip !== undefined && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) ? ip : undefined;
-}
-
-export function isNodeReady(node: Node): boolean {
-  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  return ip !== undefined && parseIpv4(ip).ok ? ip : undefined;
 }
 
 /** What a node's health check answers for a Service (kube-proxy's status code), if it serves one. */
@@ -49,15 +43,15 @@ export type HealthProbe = (node: string, service: string) => 200 | 503 | undefin
  * The nodes that may get a Service's new connections, in `candidates` order. When the exclusion
  * label would leave no node at all (a one-node cluster: kind removes the label there), it is ignored.
  */
-export function eligibleNodes(svc: Service, candidates: readonly string[], nodes: ReadonlyMap<string, Node>, probe: HealthProbe): string[] {
+export function eligibleNodes(svc: Service, candidates: readonly string[], nodeOf: (name: string) => Node | undefined, probe: HealthProbe): string[] {
   const ready = candidates.filter((n) => {
-    const node = nodes.get(n);
+    const node = nodeOf(n);
     return node !== undefined && isNodeReady(node);
   });
-  const included = ready.filter((n) => nodes.get(n)!.metadata.labels?.[LABEL_EXCLUDE_FROM_LB] === undefined);
+  const included = ready.filter((n) => nodeOf(n)!.metadata.labels?.[LABEL_EXCLUDE_FROM_LB] === undefined);
   const pool = included.length > 0 ? included : ready;
   if (svc.spec.externalTrafficPolicy !== 'Local') return pool;
-  const nsn = `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name ?? ''}`;
+  const nsn = objectKey(svc);
   return pool.filter((n) => probe(n, nsn) === 200);
 }
 

@@ -12,7 +12,7 @@
  * emulated network: the answer is the one a probe would get, with no probe traffic, no probe timers
  * and no probe interval between an endpoint change and the load balancer noticing it.
  */
-import type { Informer } from '../../api/client/informer.js';
+import { type Informer, objectKey } from '../../api/client/informer.js';
 import type { Node, Service } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import { SerialPasses } from '../../util/serial-passes.js';
@@ -108,9 +108,8 @@ export class LoadBalancerEdge {
   chooseNode(service: string): string | undefined {
     const svc = this.o.services.getByKey(service);
     if (svc === undefined) return undefined;
-    const nodes = new Map<string, Node>();
-    for (const n of this.o.nodeObjects.list()) nodes.set(n.metadata.name ?? '', n);
-    return this.rr.next(service, eligibleNodes(svc, this.o.nodes.map((n) => n.name), nodes, this.o.probe));
+    const nodeOf = (name: string): Node | undefined => this.o.nodeObjects.getByKey(name);
+    return this.rr.next(service, eligibleNodes(svc, this.o.nodes.map((n) => n.name), nodeOf, this.o.probe));
   }
 
   /** Opens what Services ask for and closes what they no longer do; serialized, a burst is one pass. */
@@ -125,7 +124,7 @@ export class LoadBalancerEdge {
       const ingressIP = ingressIPOf(svc);
       if (ingressIP === undefined) continue;
       const address = lbRealAddress(ingressIP, this.o.pool, this.o.addressBase);
-      const service = `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name ?? ''}`;
+      const service = objectKey(svc);
       if (address === undefined) {
         this.o.onError(new Error(`${service}: ingress IP ${ingressIP} has no real address (pool ${this.o.pool}, base ${this.o.addressBase})`));
         continue;
@@ -191,5 +190,4 @@ export class LoadBalancerEdge {
     });
     return { ...w, close: l.close };
   }
-
 }

@@ -10,6 +10,7 @@ import { toIp } from '../../dataplane/stack/index.js';
 import type { ImpairStep, LinkStep, NodeStartStep, NodeStopStep } from '../../topology/scenario-types.js';
 import type { ScenarioContext } from '../context.js';
 import type { HttpRequestRecord, NodeStopData } from '../types.js';
+import { isNodeReady } from '../../api/conditions.js';
 
 type Outcome<D = Record<string, unknown>> = { ok: boolean; summary: string; data: D };
 
@@ -100,7 +101,7 @@ export async function runNodeStart(ctx: ScenarioContext, step: NodeStartStep): P
   if (!step.wait) return { ok: true, summary: `${step.node} powered on`, data: { node: step.node } };
   const ready = await ctx.until(async () => {
     const n = await ctx.cluster.client.get<Node>('nodes', undefined, step.node);
-    return n.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
+    return isNodeReady(n);
   }, step.timeout, 50);
   const ms = Math.round(ctx.now() - t0);
   return { ok: ready, summary: ready ? `${step.node} Ready after ${ms} ms` : `${step.node} not Ready within ${step.timeout} ms`, data: { node: step.node, readyMs: ready ? ms : null } };
