@@ -55,8 +55,9 @@ class RecordingEndpointsTracker extends EndpointsChangeTracker {
 }
 
 export abstract class TrackingProxier implements Provider {
-  readonly serviceChanges: ServiceChangeTracker;
-  readonly endpointsChanges: EndpointsChangeTracker;
+  /** The trackers keep what each apply() returned until the sync that called it has completed. */
+  readonly serviceChanges = new RecordingServiceTracker();
+  readonly endpointsChanges: RecordingEndpointsTracker;
   readonly runner: BoundedFrequencyRunner;
   /**
    * Told after each successful sync what it applied: kube-proxy's work after syncProxyRules that is
@@ -64,16 +65,13 @@ export abstract class TrackingProxier implements Provider {
    * the modes. Changes applied by a sync that threw are reported with the next successful one.
    */
   onSynced: ((changes: SyncedChanges) => void) | undefined;
-  private readonly recordedServices = new RecordingServiceTracker();
-  private readonly recordedEndpoints: RecordingEndpointsTracker;
   private servicesSynced = false;
   private endpointSlicesSynced = false;
   private readonly onError: ((err: unknown) => void) | undefined;
 
   protected constructor(runnerName: string, nodeName: string, t: SyncTiming) {
     this.onError = t.onError;
-    this.serviceChanges = this.recordedServices;
-    this.endpointsChanges = this.recordedEndpoints = new RecordingEndpointsTracker(nodeName);
+    this.endpointsChanges = new RecordingEndpointsTracker(nodeName);
     this.runner = new BoundedFrequencyRunner(runnerName, () => this.runSync(), {
       clock: t.clock, minIntervalMs: t.minSyncPeriodMs ?? 1000, maxIntervalMs: t.syncPeriodMs ?? 30_000, retryIntervalMs: t.retryMs, onError: t.onError,
     });
@@ -84,13 +82,16 @@ export abstract class TrackingProxier implements Provider {
 
   private runSync(): void {
     this.syncProxyRules(); // a throw keeps the records for the next sync (the runner retries)
-    const services = this.recordedServices.applied.splice(0);
-    const endpoints = this.recordedEndpoints.applied.splice(0);
+    const services = this.serviceChanges.applied.splice(0);
+    const endpoints = this.endpointsChanges.applied.splice(0);
     const onSynced = this.onSynced;
-    if (onSynced === undefined || (services.length === 0 && endpoints.length === 0)) return;
+    // Every sync applies both trackers; their maps are the same objects on every apply.
+    const serviceMap = services.at(-1)?.serviceMap;
+    const endpointsMap = endpoints.at(-1)?.endpointsMap;
+    if (onSynced === undefined || serviceMap === undefined || endpointsMap === undefined) return;
     const changes: SyncedChanges = {
-      serviceMap: services[0]?.serviceMap ?? new Map(),
-      endpointsMap: endpoints[0]?.endpointsMap ?? new Map(),
+      serviceMap,
+      endpointsMap,
       updatedServices: new Set(), changedPorts: new Set(), deletedUDPClusterIPs: new Set(), deletedUDPEndpoints: [],
     };
     for (const r of [...services, ...endpoints]) {
