@@ -51,7 +51,7 @@ export function receiveIp(ns: NetNamespace, dev: NetDevice, data: Uint8Array, pr
   if (dst === 0 || isMulticastIp(dst) || (isLoopbackIp(dst) && dev !== ns.lo)) {
     return ns.dropIp('martian-destination', totalLength);
   }
-  const route = ns.rules.size > 0 ? ns.flowRoute(view, ns.routes.lookup(dst)) : ns.routes.lookup(dst);
+  const route = ns.flowRoute(view, ns.routes.lookup(dst));
   if (route?.type === 'local' || route?.type === 'broadcast') return localDeliver(ns, dev, view, route.type === 'broadcast');
   if (!ns.ipForward) return ns.dropIp('not-forwarding', totalLength); // Linux: no ICMP when forwarding is off
   forwardPacket(ns, view, route);

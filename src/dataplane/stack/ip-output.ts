@@ -37,7 +37,7 @@ export function outputLocal(ns: NetNamespace, packet: Uint8Array, route?: Route)
   const view = makeView(packet, '', ''); // headroom: what pool.ts knows, looked up when transmitted
   const dst = view.dst;
   if (route === undefined) route = ns.outputRoute(dst);
-  if (ns.rules.size > 0) route = ns.flowRoute(view, route);
+  route = ns.flowRoute(view, route);
   view.outIface = route === undefined ? '' : outputDevice(ns, route);
   if (!runHook(ns, 'OUTPUT', view)) return false;
   if (view.dst !== dst) route = ns.flowRoute(view, ns.outputRoute(view.dst)); // DNAT in OUTPUT re-routes

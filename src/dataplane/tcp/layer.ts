@@ -130,6 +130,17 @@ export class TcpLayer {
     return socket;
   }
 
+  /**
+   * The local port a connect() from `localAddress` to `host:port` may use: the next free ephemeral
+   * port. For callers that must know a flow's source port before its SYN leaves (a policy rule that
+   * pins the flow); they pass it back as `localPort`.
+   */
+  freeLocalPort(localAddress: string | number, host: string | number, port: number): number {
+    const src = toIp(localAddress);
+    const dst = toIp(host);
+    return this.ephemeralPort((p) => this.listeners.has(p) || this.lookup(src, p, dst, port) !== undefined);
+  }
+
   /** Counters and what is open now. */
   stats(): TcpStats {
     const { drops, ...counters } = this.counters;

@@ -15,10 +15,10 @@
  */
 import type { Socket } from 'node:net';
 import { IPPROTO_TCP, IPPROTO_UDP, ipv4 } from '../../net/index.js';
-import { type NetNamespace, RoutingTable, type RoutingRule, type UdpSocket } from '../../dataplane/stack/index.js';
-import { TcpLayer, type TcpSocket } from '../../dataplane/tcp/index.js';
+import { type NetNamespace, RoutingTable, type UdpSocket } from '../../dataplane/stack/index.js';
 import type { LabNetwork } from '../network/index.js';
 import { clientAddressFor, ensureClientAddress } from './client-address.js';
+import { spliceIntoEmulation } from './tcp-splice.js';
 
 const LB_ROUTE_PROTO = 'kemu-lb';
 
@@ -38,45 +38,25 @@ export class LoadBalancerPaths {
   constructor(private readonly network: LabNetwork) {}
 
   /**
-   * Splices a real TCP connection to INGRESS_IP:PORT through `node`. A refused or reset emulated
-   * connection resets the real one; either side closing closes the other.
+   * Splices a real TCP connection to INGRESS_IP:PORT through `node` (tcp-splice.ts), its flow pinned
+   * to that node by a rule on its source port, which goes when the connection closes.
    */
   spliceTcp(real: Socket, node: string, ingressIP: string, port: number, onError: (err: Error) => void): void {
     const path = this.pathTo(node);
-    const client = clientAddressFor(real.remoteAddress ?? '127.0.0.1');
-    let emu: TcpSocket;
-    let pinned: RoutingRule | undefined;
     try {
-      ensureClientAddress(path.edge, client);
       this.route(path, ingressIP);
-      // The SYN leaves inside connect(), before the local port is known to us: a rule on the
-      // destination alone pins it, and is swapped for the flow's own rule right after (nothing
-      // else runs in between).
-      const first = path.edge.rules.add({ from: client, to: ingressIP, ipproto: IPPROTO_TCP, dport: port, table: path.table });
-      try {
-        emu = TcpLayer.of(path.edge).connect({ host: ingressIP, port, localAddress: client });
-      } finally {
-        path.edge.rules.delete(first);
-      }
-      const sport = emu.localPort;
-      if (sport !== undefined) pinned = path.edge.rules.add({ from: client, to: ingressIP, ipproto: IPPROTO_TCP, sport, dport: port, table: path.table });
     } catch (err) {
       onError(err as Error);
       real.destroy();
       return;
     }
-    const unpin = (): void => {
-      if (pinned !== undefined) path.edge.rules.delete(pinned);
-      pinned = undefined;
-    };
-    real.pipe(emu);
-    emu.pipe(real);
-    emu.on('error', () => {
-      if (!real.destroyed) real.resetAndDestroy();
-    });
-    emu.on('close', unpin);
-    real.on('error', () => emu.destroy());
-    real.on('close', () => emu.destroy());
+    spliceIntoEmulation(real, {
+      network: this.network, node, ip: ingressIP, port, noDelay: true,
+      pin: (edge, client, sport) => {
+        const rule = edge.rules.add({ from: client, to: ingressIP, ipproto: IPPROTO_TCP, sport, dport: port, table: path.table });
+        return () => edge.rules.delete(rule);
+      },
+    }, onError);
   }
 
   /**

@@ -5,6 +5,7 @@
  * peer) to NODE_IP:PORT. A refused or reset emulated connection resets the real one too.
  */
 import { type Server, type Socket, createServer } from 'node:net';
+import type { NetNamespace } from '../../dataplane/stack/index.js';
 import { TcpLayer, type TcpSocket } from '../../dataplane/tcp/index.js';
 import type { LabNetwork } from '../network/index.js';
 import { clientAddressFor, ensureClientAddress } from './client-address.js';
@@ -51,6 +52,11 @@ export interface SpliceTarget {
   noDelay?: boolean;
   /** Told when the emulated connection fails (refused, reset, timed out). */
   onEmulatedError?: () => void;
+  /**
+   * Pins the flow before its SYN leaves, knowing its emulated client address and source port (a
+   * policy rule choosing the next hop); returns what unpins it once the emulated connection closes.
+   */
+  pin?: (edge: NetNamespace, client: string, localPort: number) => () => void;
 }
 
 /** Splices `real` into the emulation; false when the emulated connection could not even be opened. */
@@ -58,15 +64,21 @@ export function spliceIntoEmulation(real: Socket, t: SpliceTarget, onError: (err
   const edge = t.network.edgeOf(t.node).ns;
   const client = clientAddressFor(real.remoteAddress ?? '127.0.0.1');
   let emu: TcpSocket;
+  let unpin: (() => void) | undefined;
   try {
     ensureClientAddress(edge, client);
     if (t.noDelay) real.setNoDelay(true);
-    emu = TcpLayer.of(edge).connect({ host: t.ip, port: t.port, localAddress: client, ...(t.noDelay ? { noDelay: true } : {}) });
+    const tcp = TcpLayer.of(edge);
+    const localPort = t.pin === undefined ? undefined : tcp.freeLocalPort(client, t.ip, t.port);
+    if (localPort !== undefined) unpin = t.pin!(edge, client, localPort);
+    emu = tcp.connect({ host: t.ip, port: t.port, localAddress: client, ...(localPort !== undefined ? { localPort } : {}), ...(t.noDelay ? { noDelay: true } : {}) });
   } catch (err) {
+    unpin?.();
     onError(err as Error);
     real.destroy();
     return false;
   }
+  if (unpin !== undefined) emu.on('close', unpin);
   real.pipe(emu);
   emu.pipe(real);
   emu.on('error', () => {

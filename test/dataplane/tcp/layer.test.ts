@@ -201,6 +201,20 @@ describe('dataplane/tcp layer in namespaces', () => {
     expect(code(() => tcpB.listen(80))).to.equal(undefined);
   });
 
+  it('freeLocalPort names a free ephemeral port that connect() then uses as localPort', async () => {
+    const { clock, tcpA, tcpB } = pair();
+    const s = tcpB.listen(80);
+    const first = tcpA.connect({ host: '10.0.0.2', port: 80 });
+    await settle(clock);
+    const port = tcpA.freeLocalPort('10.0.0.1', '10.0.0.2', 80);
+    expect(port).to.be.within(EPHEMERAL_PORT_MIN, EPHEMERAL_PORT_MAX);
+    expect(port).to.not.equal(first.localPort);
+    const second = tcpA.connect({ host: '10.0.0.2', port: 80, localPort: port });
+    await settle(clock);
+    expect([second.localPort, second.state]).to.deep.equal([port, 'ESTABLISHED']);
+    s.close();
+  });
+
   it('backpressure both ways: a reader that pauses closes the window (zero window at the sender), write() returns false; resuming drains', async () => {
     const { clock, tcpA, tcpB } = pair();
     let server: TcpSocket | undefined;
