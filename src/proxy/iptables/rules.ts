@@ -137,6 +137,8 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
   const keys = [...input.services.keys()].sort();
   let totalEndpoints = 0;
   for (const k of keys) totalEndpoints += input.endpoints.get(k)?.length ?? 0;
+  /** Every per-service nat chain the rules use, written now or kept from before. */
+  const activeNatChains = new Set<string>();
   const ctx: ServiceRulesContext = {
     masqueradeAll: cfg.masqueradeAll ?? false,
     detector: cidr === undefined ? undefined : { ifLocal: ['-s', cidr], ifNotLocal: ['!', '-s', cidr] },
@@ -144,7 +146,6 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
     largeClusterMode: totalEndpoints > LARGE_CLUSTER_ENDPOINTS,
     filterRules,
     natRules,
-    activeNatChains: new Set(),
     declared: [],
     noLocalEndpoints: { internal: 0, external: 0 },
   };
@@ -166,7 +167,7 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
     if (!rewrite && cached !== undefined && cached.svc === svc && cached.endpoints === endpoints) {
       natRules.push(cached.nat);
       filterRules.push(cached.filter);
-      for (const c of cached.chains) ctx.activeNatChains.add(c);
+      for (const c of cached.chains) activeNatChains.add(c);
       ctx.noLocalEndpoints.internal += cached.noLocalEndpoints.internal;
       ctx.noLocalEndpoints.external += cached.noLocalEndpoints.external;
       continue;
@@ -175,6 +176,7 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
     const chains: string[] = [];
     ctx.declared = chains;
     writeServicePort(ctx, svc, endpoints ?? [], rewrite ? own : skipped);
+    for (const c of chains) activeNatChains.add(c);
     input.entryCache?.set(k, {
       svc, endpoints, nat: natRules.since(mark.nat), filter: filterRules.since(mark.filter), chains,
       noLocalEndpoints: { internal: ctx.noLocalEndpoints.internal - mark.internal, external: ctx.noLocalEndpoints.external - mark.external },
@@ -185,7 +187,7 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
 
   const deletedChains: string[] = [];
   if (input.existingNatChains !== undefined) {
-    for (const c of input.existingNatChains) if (!ctx.activeNatChains.has(c) && isServiceChainName(c)) deletedChains.push(c);
+    for (const c of input.existingNatChains) if (!activeNatChains.has(c) && isServiceChainName(c)) deletedChains.push(c);
     deletedChains.sort();
     // The chain line flushes it (so nothing it jumps to stays referenced); then it can go.
     for (const c of deletedChains) {
@@ -213,7 +215,7 @@ export function buildRules(cfg: IptablesConfig, input: RulesInput): RulesOutput 
 
   const text = `*filter\n${filterChains.text()}${filterRules.text()}COMMIT\n*nat\n${natChains.text()}${natRules.text()}COMMIT\n`;
   return {
-    text, activeNatChains: ctx.activeNatChains, writtenChains, deletedChains, largeClusterMode: ctx.largeClusterMode, skippedPorts,
+    text, activeNatChains, writtenChains, deletedChains, largeClusterMode: ctx.largeClusterMode, skippedPorts,
     noLocalEndpoints: ctx.noLocalEndpoints,
   };
 }

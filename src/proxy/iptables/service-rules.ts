@@ -26,8 +26,7 @@ export interface ServiceRulesContext {
   filterRules: LineBuffer;
   /** KUBE-SERVICES / KUBE-NODEPORTS rules: rewritten on every sync. */
   natRules: LineBuffer;
-  activeNatChains: Set<string>;
-  /** The current service port's own chains, as they are declared. */
+  /** The current service port's own chains, as they are declared (buildRules gathers them). */
   declared: string[];
   noLocalEndpoints: { internal: number; external: number };
 }
@@ -117,7 +116,6 @@ export function writeServicePort(ctx: ServiceRulesContext, svc: ServicePortInfo,
   // The service's own chains.
   const declare = (chain: string): void => {
     own.natChains.chain(chain);
-    ctx.activeNatChains.add(chain);
     ctx.declared.push(chain);
   };
   if (hasInternalEndpoints) {
