@@ -27,23 +27,30 @@ export class RuleCache {
     if (hit === undefined) {
       hit = this.old.get(line);
       if (hit === undefined) return undefined;
-      this.put(line, hit);
+      this.keep(line, hit); // used again: into the young generation
     }
-    const r = hit.rule;
-    return { chain: hit.chain, rule: { ip: r.ip, matches: r.matches, target: r.target, counters: counters ? { ...counters } : { packets: 0, bytes: 0 } } };
+    return { chain: hit.chain, rule: withCounters(hit.rule, counters) };
   }
 
   /** Remembers a line's parse; `rule` is copied, so later changes to its counters do not leak in. */
   put(line: string, entry: CachedAppend): void {
+    this.keep(line, { chain: entry.chain, rule: withCounters(entry.rule) });
+  }
+
+  private keep(line: string, entry: CachedAppend): void {
     if (this.young.size >= this.generationSize) {
       this.old = this.young;
       this.young = new Map();
     }
-    const r = entry.rule;
-    this.young.set(line, { chain: entry.chain, rule: { ip: r.ip, matches: r.matches, target: r.target, counters: { packets: 0, bytes: 0 } } });
+    this.young.set(line, entry);
   }
 
   get size(): number {
     return this.young.size + this.old.size;
   }
+}
+
+/** The parsed parts shared, the counters its own. */
+function withCounters(r: Rule, counters?: Counters): Rule {
+  return { ip: r.ip, matches: r.matches, target: r.target, counters: counters ? { ...counters } : { packets: 0, bytes: 0 } };
 }
