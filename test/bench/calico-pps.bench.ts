@@ -9,9 +9,8 @@
 import { calicoConfig, calicoLab, oneRack } from '../cni/calico/support.js';
 import { type BenchResult } from './harness.js';
 import { comparePps } from './pps-by-mode.js';
+import { type Path, podPath } from './vxlan-pps.bench.js';
 
-import type { Path } from './vxlan-pps.bench.js';
-const PAYLOAD = new Uint8Array(1400);
 const MODES = ['bgp', 'ipip', 'vxlan'] as const;
 const GOALS: Record<(typeof MODES)[number], number> = { bgp: 0.35, ipip: 0.3, vxlan: 0.3 };
 
@@ -22,22 +21,7 @@ async function calicoPath(mode: (typeof MODES)[number]): Promise<Path> {
   const b = lab.addPod('w2', 'default/b');
   await lab.meshUp();
   await lab.converged();
-  const tx = a.ns.udp.bind(0);
-  const sink = b.ns.udp.bind(5001);
-  const echoServer = b.ns.udp.bind(5002).onMessage((payload, info) => echoServer.send(info.srcIp, info.srcPort, payload));
-  let onEcho: (() => void) | undefined;
-  tx.onMessage(() => onEcho?.());
-  const path: Path = {
-    send: () => void tx.send(b.ip, 5001, PAYLOAD),
-    onSink: (cb) => void sink.onMessage(cb),
-    echo: () => new Promise<void>((r) => {
-      onEcho = r;
-      tx.send(b.ip, 5002, PAYLOAD);
-    }),
-    close: () => lab.close(),
-  };
-  await path.echo(); // ARP on the underlay and proxy ARP in the pods resolved before measuring
-  return path;
+  return podPath(a.ns, b.ns, b.ip, () => lab.close()); // the first echo also resolves calico's proxy ARP in the pods
 }
 
 export async function run(): Promise<BenchResult> {

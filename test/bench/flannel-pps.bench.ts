@@ -10,9 +10,8 @@
 import { flannelLab, oneRack } from '../cni/support.js';
 import { type BenchResult } from './harness.js';
 import { comparePps } from './pps-by-mode.js';
+import { type Path, podPath } from './vxlan-pps.bench.js';
 
-import type { Path } from './vxlan-pps.bench.js';
-const PAYLOAD = new Uint8Array(1400);
 const BACKENDS = ['host-gw', 'vxlan', 'udp'] as const;
 const GOALS: Record<(typeof BACKENDS)[number], number> = { 'host-gw': 0.4, vxlan: 0.3, udp: 0.3 };
 
@@ -21,22 +20,7 @@ async function flannelPath(backend: string): Promise<Path> {
   const [w1, w2] = [await lab.join('w1'), await lab.join('w2')];
   const a = lab.net.attachPod('w1', 'default/a', '10.244.1.2', '10.244.1.0/24', { mtu: w1.mtu });
   const b = lab.net.attachPod('w2', 'default/b', '10.244.2.2', '10.244.2.0/24', { mtu: w2.mtu });
-  const tx = a.ns.udp.bind(0);
-  const sink = b.ns.udp.bind(5001);
-  const echoServer = b.ns.udp.bind(5002).onMessage((payload, info) => echoServer.send(info.srcIp, info.srcPort, payload));
-  let onEcho: (() => void) | undefined;
-  tx.onMessage(() => onEcho?.());
-  const path: Path = {
-    send: () => void tx.send('10.244.2.2', 5001, PAYLOAD),
-    onSink: (cb) => void sink.onMessage(cb),
-    echo: () => new Promise<void>((r) => {
-      onEcho = r;
-      tx.send('10.244.2.2', 5002, PAYLOAD);
-    }),
-    close: () => lab.close(),
-  };
-  await path.echo(); // ARP on the underlay and in the pods resolved before measuring
-  return path;
+  return podPath(a.ns, b.ns, '10.244.2.2', () => lab.close());
 }
 
 export async function run(): Promise<BenchResult> {

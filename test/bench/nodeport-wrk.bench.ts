@@ -12,38 +12,22 @@ import { execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
 import type { BenchResult } from './harness.js';
-import { netexecDeployment } from '../support/manifests.js';
+import { clusterFromText } from '../support/cluster.js';
+import { freePort } from '../support/net.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 
 const exec = promisify(execFile);
 const CONNECTIONS = 16;
 const SECONDS = 3;
 const ROUNDS = 3;
 
-const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: wrk}
-spec:
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 10}
-${netexecDeployment('web', 3, '', '[netexec, --http-port=8080]')}---
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: http, nodePort: 30080}]
-`;
+const TOPOLOGY = topologyHeader('wrk', { speed: 10 }) + netexecDeployment('web', 3, { args: '[netexec, --http-port=8080]', ports: '[{name: http, containerPort: 8080}]' })
+  + serviceManifest('web', '[{port: 80, targetPort: http, nodePort: 30080}]', { type: 'NodePort' });
 
 async function wrk(url: string, seconds = SECONDS): Promise<{ rps: number; errors: number }> {
   const { stdout } = await exec('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, url], { maxBuffer: 1 << 20 });
@@ -51,14 +35,6 @@ async function wrk(url: string, seconds = SECONDS): Promise<{ rps: number; error
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1];
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   return { rps, errors: Number(errors ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0) };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** HAProxy (mode tcp, roundrobin) in front of three node:http servers of this process; stop() cleans up. */
@@ -70,7 +46,7 @@ async function startHaproxy(): Promise<{ url: string; stop(): Promise<void> }> {
     return s;
   }));
   const dir = await mkdtemp(join(tmpdir(), 'kemu-haproxy-'));
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const cfg = join(dir, 'haproxy.cfg');
   await writeFile(cfg, [
     'global', '  maxconn 4096', 'defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 60s', '  timeout server 60s',
@@ -105,9 +81,7 @@ export async function run(): Promise<BenchResult> {
       if (err.code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install ${tool})`);
     });
   }
-  const loaded = loadTopologyText(TOPOLOGY, 'wrk.yaml');
-  if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-  const cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+  const cluster = clusterFromText(TOPOLOGY, 'wrk.yaml', { nodeAddressBase: randomNodeAddressBase() });
   await cluster.start();
   // Rounds alternate baseline and kemu, and the ratio is of the medians: on a shared machine a
   // neighbour's burst then lands on both sides rather than on whichever ran during it.

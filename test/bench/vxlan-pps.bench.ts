@@ -7,6 +7,7 @@
  * Goals: throughput ratio ≥ 0.6, latency ratio ≤ 1.5.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import type { NetNamespace } from '../../src/dataplane/stack/index.js';
 import { twoHostVxlan } from './two-host-vxlan.js';
 import { type BenchResult, ms } from './harness.js';
 
@@ -95,24 +96,33 @@ export async function rawPath(): Promise<Path> {
   };
 }
 
-export async function kemuPath(): Promise<Path> {
-  const { net, a, b } = await twoHostVxlan('default/a', 'default/b');
-  const tx = a.ns.udp.bind(0);
-  const sink = b.ns.udp.bind(5001);
-  const echoServer = b.ns.udp.bind(5002).onMessage((payload, info) => echoServer.send(info.srcIp, info.srcPort, payload));
+/**
+ * The emulated side: pod `a` sends to a sink (UDP 5001) and an echo server (UDP 5002) in pod `b` at
+ * `bIp`; `close` tears the emulation down. Resolves after one echo, so ARP (on the underlay and in
+ * the pods) is resolved before measuring.
+ */
+export async function podPath(a: NetNamespace, b: NetNamespace, bIp: string, close: () => Promise<void>): Promise<Path> {
+  const tx = a.udp.bind(0);
+  const sink = b.udp.bind(5001);
+  const echoServer = b.udp.bind(5002).onMessage((payload, info) => echoServer.send(info.srcIp, info.srcPort, payload));
   let onEcho: (() => void) | undefined;
   tx.onMessage(() => onEcho?.());
   const path: Path = {
-    send: () => void tx.send('10.244.1.2', 5001, PAYLOAD),
+    send: () => void tx.send(bIp, 5001, PAYLOAD),
     onSink: (cb) => void sink.onMessage(cb),
     echo: () => new Promise<void>((r) => {
       onEcho = r;
-      tx.send('10.244.1.2', 5002, PAYLOAD);
+      tx.send(bIp, 5002, PAYLOAD);
     }),
-    close: () => net.stop(),
+    close,
   };
-  await path.echo(); // resolve ARP on the underlay before measuring
+  await path.echo();
   return path;
+}
+
+export async function kemuPath(): Promise<Path> {
+  const { net, a, b } = await twoHostVxlan('default/a', 'default/b');
+  return podPath(a.ns, b.ns, '10.244.1.2', () => net.stop());
 }
 
 export async function measure(make: () => Promise<Path>): Promise<{ pps: number; rttMs: number }> {

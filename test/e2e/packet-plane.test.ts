@@ -3,14 +3,10 @@
  * running emulation through the kubeconfig and report what its namespaces did.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { kemuUp, REPO, type KemuUp } from '../support/kemu-process.js';
+import { kemuCli, kemuUp, type KemuUp } from '../support/kemu-process.js';
 import { decodeAll, readPcap } from '../dataplane/lab/support.js';
-
-const exec = promisify(execFile);
 
 const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
 kind: Topology
@@ -32,16 +28,7 @@ spec:
 describe('packet plane (real kemu up): kemu ping, trace, capture', function () {
   this.timeout(60_000);
   let kemu: KemuUp;
-  /** Runs the CLI; resolves with stdout, stderr and the exit code (non-zero is not an exception). */
-  const cli = async (...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> => {
-    try {
-      const r = await exec(process.execPath, [join(REPO, 'bin/kemu'), ...args, '--kubeconfig', kemu.kubeconfig]);
-      return { ...r, code: 0 };
-    } catch (err) {
-      const e = err as { stdout: string; stderr: string; code: number };
-      return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-    }
-  };
+  const cli = (...args: string[]) => kemuCli(kemu.kubeconfig, ...args);
 
   before(async () => {
     kemu = await kemuUp(TOPOLOGY);

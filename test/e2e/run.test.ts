@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, randomNodeAddressBase } from '../support/kemu-process.js';
+import { serviceManifest } from '../support/manifests.js';
 
 const topology = (asserts: string) => `apiVersion: kemu.dev/v1alpha1
 kind: Topology
@@ -32,15 +33,7 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47, args: [netexec, --http-port=8080]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
-`;
+${serviceManifest('web', '[{port: 80, targetPort: 8080, nodePort: 30080}]', { type: 'NodePort' })}`;
 
 interface Ran {
   code: number;

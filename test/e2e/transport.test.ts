@@ -5,47 +5,19 @@
  * pod port on a real loopback port; `kemu node show` prints flannel's routes as `ip route` does.
  */
 import { expect } from 'chai';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { type Server, createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { HttpClient } from '../../src/api/client/http.js';
 import type { Pod, Service } from '../../src/api/types.js';
-import { kemuUp, REPO, type KemuUp } from '../support/kemu-process.js';
-
-const exec = promisify(execFile);
+import { kemuCli, kemuUp, REPO, type KemuUp } from '../support/kemu-process.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 
 function topology(realPort: number): string {
-  return `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: transport}
-spec:
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 20}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080, --udp-port=8081]
-          ports: [{name: http, containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: http}]
----
+  return topologyHeader('transport', { speed: 20 })
+    + netexecDeployment('web', 2, { ports: '[{name: http, containerPort: 8080}]' }) + serviceManifest('web', '[{port: 80, targetPort: http}]')
+    + `---
 apiVersion: v1
 kind: Pod
 metadata: {name: mine, labels: {app: mine}}
@@ -56,14 +28,7 @@ spec:
       image: kemu.dev/bridge
       args: [--port=8080:127.0.0.1:${realPort}]
       ports: [{containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: mine}
-spec:
-  selector: {app: mine}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+${serviceManifest('mine', '[{port: 80, targetPort: 8080}]')}`;
 }
 
 describe('pod transport (real kemu up): kemu curl, bridged real server, port-forward, node show', function () {
@@ -73,15 +38,7 @@ describe('pod transport (real kemu up): kemu curl, bridged real server, port-for
   let api: HttpClient;
   const seenByReal: string[] = [];
   const children: ChildProcess[] = [];
-  const cli = async (...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> => {
-    try {
-      const r = await exec(process.execPath, [join(REPO, 'bin/kemu'), ...args, '--kubeconfig', kemu.kubeconfig]);
-      return { ...r, code: 0 };
-    } catch (err) {
-      const e = err as { stdout: string; stderr: string; code: number };
-      return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-    }
-  };
+  const cli = (...args: string[]) => kemuCli(kemu.kubeconfig, ...args);
 
   before(async () => {
     real = createServer((req, res) => {

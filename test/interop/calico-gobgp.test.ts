@@ -9,13 +9,14 @@
  * (`kemu node stop/start`): OPEN, KEEPALIVE and UPDATE, no malformed packet.
  */
 import { expect } from 'chai';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type KemuUp, REPO, kemuUp } from '../support/kemu-process.js';
+import { type InteropGobgpd, startGobgpd } from '../support/gobgpd.js';
+import { waitFor as poll } from '../support/wait.js';
 
 const exec = promisify(execFile);
 
@@ -51,35 +52,19 @@ metadata: {name: gobgp}
 spec: {peerIP: 198.51.100.1, asNumber: 65001, node: worker-1}
 `;
 
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, host, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls every 200 ms, for 20 s unless told: a probe may run a CLI (gobgp, kemu) as a child process. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> => poll(what, probe, timeoutMs, 200);
 
 describe('interop: gobgpd peers with a calico node of a running kemu', function () {
   this.timeout(120_000);
   let kemu: KemuUp;
   let dir: string;
-  let gobgpd: ChildProcess | undefined;
-  let apiPort = 0;
+  let gobgpd: InteropGobgpd | undefined;
   let log = '';
   let blocks: string[] = [];
 
   const kemuCli = async (...args: string[]): Promise<string> => (await exec(process.execPath, [join(REPO, 'bin/kemu'), ...args, '--kubeconfig', kemu.kubeconfig])).stdout;
-  const gobgp = async (...args: string[]): Promise<string> => (await exec('gobgp', ['-p', String(apiPort), '-u', '127.0.0.1', ...args])).stdout;
+  const gobgp = (...args: string[]): Promise<string> => gobgpd!.cli(...args);
   const routes = (node: string): Promise<string> => kemuCli('node', 'show', node, 'routes');
 
   before(async () => {
@@ -97,18 +82,10 @@ describe('interop: gobgpd peers with a calico node of a running kemu', function 
     const w1 = kemu.status.nodes.find((n: { name: string }) => n.name === 'worker-1');
     expect(w1.bgp.address).to.equal(w1.address);
     expect(w1.bgp.port).to.be.above(0);
-    const bgpPort = await freePort('127.0.0.1');
-    apiPort = await freePort('127.0.0.1');
-    const config = [
-      '[global.config]', '  as = 65001', '  router-id = "192.0.2.1"', `  port = ${bgpPort}`, '  local-address-list = ["127.0.0.1"]',
-      '[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${w1.bgp.address}"`, '    peer-as = 64512',
-      '  [neighbors.transport.config]', `    remote-port = ${w1.bgp.port}`, '    local-address = "127.0.0.1"',
-      '  [neighbors.timers.config]', '    connect-retry = 1', '    hold-time = 9', '    keepalive-interval = 1', '',
-    ].join('\n');
-    await writeFile(join(dir, 'gobgpd.toml'), config);
-    gobgpd = spawn('gobgpd', ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', `127.0.0.1:${apiPort}`, '--pprof-disable', '-p'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    gobgpd.stdout?.on('data', (d) => (log += String(d)));
-    gobgpd.stderr?.on('data', (d) => (log += String(d)));
+    gobgpd = await startGobgpd({
+      dir, asn: 65001, routerId: '192.0.2.1', address: '127.0.0.1', neighbor: { address: w1.bgp.address, asn: 64512, port: w1.bgp.port },
+      keepaliveSeconds: 1, onOutput: (text) => (log += text),
+    });
     await waitFor('gobgpd Established with worker-1', async () => ((await kemuCli('bgp', 'worker-1')).match(/198\.51\.100\.1 +\| node specific +\| up/) ? true : undefined), 30_000)
       .catch((err: Error) => {
         throw new Error(`${err.message}\n${log}\n${kemu.stderr()}`);
@@ -116,7 +93,7 @@ describe('interop: gobgpd peers with a calico node of a running kemu', function 
   });
 
   after(async () => {
-    gobgpd?.kill();
+    gobgpd?.proc.kill();
     if (kemu) await kemu.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -14,19 +14,12 @@ import { promisify } from 'node:util';
 import { HttpClient } from '../../src/api/client/http.js';
 import type { Pod } from '../../src/api/types.js';
 import { kemuUp, REPO } from '../support/kemu-process.js';
+import { topologyHeader } from '../support/manifests.js';
 
 const exec = promisify(execFile);
 
 function topology(backend: string): string {
-  return `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: flannel-${backend}}
-spec:
-  networking:
-    cni: {plugin: flannel, backend: ${backend}}
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 20}
----
+  return topologyHeader(`flannel-${backend}`, { networking: `{cni: {plugin: flannel, backend: ${backend}}}`, speed: 20 }) + `---
 apiVersion: v1
 kind: Pod
 metadata: {name: a}

@@ -8,13 +8,14 @@
  * NEXT_HOP, so kemu announces a TEST-NET-1 next hop (see KEMU_NEXT_HOP).
  */
 import { expect } from 'chai';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import * as net from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BgpSpeaker, type RouteChange } from '../../src/bgp/index.js';
+import { type InteropGobgpd, startGobgpd } from '../support/gobgpd.js';
+import { waitFor as poll } from '../support/wait.js';
 
 const exec = promisify(execFile);
 const GOBGP_IP = '127.0.0.2';
@@ -26,24 +27,8 @@ const KEMU_IP = '127.0.0.3';
  */
 const KEMU_NEXT_HOP = '192.0.2.10';
 
-async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, host, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls every 200 ms, for 20 s unless told: a probe may run the gobgp CLI as a child process. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> => poll(what, probe, timeoutMs, 200);
 
 interface GobgpPath {
   nlri: { prefix: string };
@@ -53,15 +38,13 @@ interface GobgpPath {
 describe('interop: GoBGP peers with a kemu speaker', function () {
   this.timeout(90_000);
   let dir: string;
-  let gobgpd: ChildProcess | undefined;
+  let gobgpd: InteropGobgpd | undefined;
   let speaker: BgpSpeaker | undefined;
-  let apiPort = 0;
   let kemuIp = '';
   const changes: RouteChange[] = [];
   let log = '';
 
-  const gobgp = async (...args: string[]): Promise<string> =>
-    (await exec('gobgp', ['-p', String(apiPort), '-u', '127.0.0.1', ...args])).stdout;
+  const gobgp = (...args: string[]): Promise<string> => gobgpd!.cli(...args);
   const gobgpRib = async (): Promise<Record<string, GobgpPath[]>> => JSON.parse((await gobgp('-j', 'global', 'rib')) || '{}') as Record<string, GobgpPath[]>;
 
   before(async () => {
@@ -79,19 +62,11 @@ describe('interop: GoBGP peers with a kemu speaker', function () {
       onRoutes: (c) => changes.push(...c), log: (line) => (log += `${line}\n`),
     });
     const { port: kemuPort } = await speaker.listen();
-    const bgpPort = await freePort(GOBGP_IP);
-    apiPort = await freePort('127.0.0.1');
-    const config = [
-      '[global.config]', '  as = 65000', `  router-id = "${GOBGP_IP}"`, `  port = ${bgpPort}`, `  local-address-list = ["${GOBGP_IP}"]`,
-      '[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${kemuIp}"`, '    peer-as = 64512',
-      '  [neighbors.transport.config]', `    remote-port = ${kemuPort}`, `    local-address = "${GOBGP_IP}"`,
-      '  [neighbors.timers.config]', '    connect-retry = 1', '    hold-time = 9', '    keepalive-interval = 3', '',
-    ].join('\n');
-    await writeFile(join(dir, 'gobgpd.toml'), config);
-    gobgpd = spawn('gobgpd', ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', `127.0.0.1:${apiPort}`, '--pprof-disable', '-p'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    gobgpd.stdout?.on('data', (d) => (log += String(d)));
-    gobgpd.stderr?.on('data', (d) => (log += String(d)));
-    speaker.addPeer({ address: GOBGP_IP, port: bgpPort, asn: 65000, type: 'global' });
+    gobgpd = await startGobgpd({
+      dir, asn: 65000, routerId: GOBGP_IP, address: GOBGP_IP, neighbor: { address: kemuIp, asn: 64512, port: kemuPort },
+      keepaliveSeconds: 3, onOutput: (text) => (log += text),
+    });
+    speaker.addPeer({ address: GOBGP_IP, port: gobgpd.bgpPort, asn: 65000, type: 'global' });
     await waitFor('the session with gobgpd', () => (speaker!.status()[0]?.state === 'up' ? true : undefined)).catch((err: Error) => {
       throw new Error(`${err.message}\n${log}`);
     });
@@ -99,7 +74,7 @@ describe('interop: GoBGP peers with a kemu speaker', function () {
 
   after(async () => {
     await speaker?.close();
-    gobgpd?.kill();
+    gobgpd?.proc.kill();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -8,42 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { kemuUp, type KemuUp } from '../support/kemu-process.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 
 const exec = promisify(execFile);
 
-const TOPOLOGY = `
-apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: interop}
-spec:
-  nodes:
-    - {name: cp, role: control-plane}
-    - {name: w1}
-    - {name: w2}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080]
-          ports: [{name: http, containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: http, nodePort: 30080}]
-`;
+const TOPOLOGY = topologyHeader('interop')
+  + netexecDeployment('web', 2, { args: '[netexec, --http-port=8080]', ports: '[{name: http, containerPort: 8080}]' })
+  + serviceManifest('web', '[{name: http, port: 80, targetPort: http, nodePort: 30080}]', { type: 'NodePort' });
 
 describe('kubectl against kemu up', function () {
   this.timeout(60_000);

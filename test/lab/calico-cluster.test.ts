@@ -4,33 +4,19 @@
  * way — HTTP from a pod to netexec pods on other nodes through a Service, and cluster DNS on top.
  */
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import type { Pod } from '../../src/api/types.js';
 import { httpGetFrom } from '../../src/lab/network/http-get.js';
 import { formatRoutes } from '../../src/dataplane/iproute/index.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
 import { resolveInNamespace } from '../../src/lab/dns/stub-resolver.js';
 import { podResolvConf } from '../../src/node/resolv-conf.js';
-import { netexecDeployment } from '../support/manifests.js';
+import { clusterFromText } from '../support/cluster.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 
-const topology = (mode: string): string => `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: calico-${mode}}
-spec:
-  networking: {cni: {plugin: calico, mode: ${mode}}}
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 10}
-${netexecDeployment('web', 4, '', '[netexec, --http-port=8080]')}---
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: http}]
-`;
+const topology = (mode: string): string =>
+  topologyHeader(`calico-${mode}`, { networking: `{cni: {plugin: calico, mode: ${mode}}}`, speed: 10 })
+  + netexecDeployment('web', 4, { args: '[netexec, --http-port=8080]', ports: '[{name: http, containerPort: 8080}]' }) + serviceManifest('web', '[{port: 80, targetPort: http}]');
 
 for (const mode of ['bgp', 'ipip', 'vxlan']) {
   describe(`calico ${mode} in a running cluster`, function () {
@@ -39,9 +25,7 @@ for (const mode of ['bgp', 'ipip', 'vxlan']) {
     let pods: Pod[];
 
     before(async () => {
-      const loaded = loadTopologyText(topology(mode), `calico-${mode}.yaml`);
-      if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-      cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+      cluster = clusterFromText(topology(mode), `calico-${mode}.yaml`, { nodeAddressBase: randomNodeAddressBase() });
       await cluster.start();
       pods = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items;
     });

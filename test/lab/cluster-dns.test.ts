@@ -5,54 +5,19 @@
  * (search default.svc.cluster.local ..., ndots:5) → kube-dns ClusterIP → kube-proxy → CoreDNS pod.
  */
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import type { Pod, Service } from '../../src/api/types.js';
 import { httpGetFrom } from '../../src/lab/network/http-get.js';
 import { resolveInNamespace } from '../../src/lab/dns/stub-resolver.js';
 import { podResolvConf } from '../../src/node/resolv-conf.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
+import { clusterFromText, endpointRules } from '../support/cluster.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
+import { until } from '../support/wait.js';
 import dnsPacket from 'dns-packet';
 
-const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: dns}
-spec:
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 10}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080, --udp-port=8081]
-          ports: [{name: http, containerPort: 8080}, {name: udp, containerPort: 8081, protocol: UDP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: http}, {name: udp, port: 81, targetPort: udp, protocol: UDP}]
-`;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const TOPOLOGY = topologyHeader('dns', { speed: 10 }) + netexecDeployment('web', 2)
+  + serviceManifest('web', '[{name: http, port: 80, targetPort: http}, {name: udp, port: 81, targetPort: udp, protocol: UDP}]');
 
 describe('cluster DNS inside the emulation (kube-dns Service, CoreDNS pods)', function () {
   this.timeout(40_000);
@@ -60,14 +25,12 @@ describe('cluster DNS inside the emulation (kube-dns Service, CoreDNS pods)', fu
   let web: Pod[];
 
   before(async () => {
-    const loaded = loadTopologyText(TOPOLOGY, 'dns.yaml');
-    if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-    cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+    cluster = clusterFromText(TOPOLOGY, 'dns.yaml', { nodeAddressBase: randomNodeAddressBase() });
     await cluster.start();
     web = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items;
     // kube-proxy on every node knows both CoreDNS endpoints.
     await until('kube-dns endpoints in the rules', async () =>
-      ['w1', 'w2'].every((n) => (cluster.proxyOf(n)?.dumpNat() ?? '').split('\n').filter((l) => l.includes('"kube-system/kube-dns:dns -> ')).length === 2));
+      ['w1', 'w2'].every((n) => endpointRules(cluster, n, 'kube-system/kube-dns:dns') === 2), 15_000, 50);
   });
   after(async () => cluster?.stop());
 
@@ -125,7 +88,7 @@ describe('cluster DNS inside the emulation (kube-dns Service, CoreDNS pods)', fu
       const ip = await resolveInNamespace(ns, { ...conf, timeout: 1, attempts: 1 }, 'late').catch(() => undefined);
       if (ip === created.spec.clusterIP) inPodMs = Date.now() - t0;
       return ip === created.spec.clusterIP;
-    });
+    }, 15_000, 50);
     const real = cluster.dns!;
     const answer = await real.wire.handleWire(dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'A', name: 'late.default.svc.cluster.local' }] }), 'udp');
     expect(dnsPacket.decode(answer!).answers!.map((a) => (a as { data?: unknown }).data)).to.deep.equal([created.spec.clusterIP]);

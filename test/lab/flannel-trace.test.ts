@@ -7,22 +7,15 @@
  *          flannel.1 decapsulates → cni0 → pod
  */
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import { traceProbe } from '../../src/lab/network/index.js';
 import type { TraceStep } from '../../src/dataplane/types.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
+import { clusterFromText } from '../support/cluster.js';
+import { topologyHeader } from '../support/manifests.js';
 
-const topology = (backend: string): string => `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: trace-${backend}}
-spec:
-  networking: {cni: {plugin: flannel, backend: ${backend}}}
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 10}
----
+const topology = (backend: string): string =>
+  topologyHeader(`trace-${backend}`, { networking: `{cni: {plugin: flannel, backend: ${backend}}}`, speed: 10 }) + `---
 apiVersion: v1
 kind: Pod
 metadata: {name: a}
@@ -45,9 +38,7 @@ for (const backend of ['udp', 'vxlan']) {
     this.timeout(30_000);
     let cluster: Cluster;
     before(async () => {
-      const loaded = loadTopologyText(topology(backend), 'trace.yaml');
-      if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-      cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+      cluster = clusterFromText(topology(backend), 'trace.yaml', { nodeAddressBase: randomNodeAddressBase() });
       await cluster.start();
     });
     after(async () => cluster?.stop());

@@ -8,64 +8,18 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { get } from 'node:http';
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import type { Pod } from '../../src/api/types.js';
 import { clientAddressFor } from '../../src/lab/edge/client-address.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
+import { clusterFromText, endpointRules } from '../support/cluster.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
+import { until } from '../support/wait.js';
 
-const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: np}
-spec:
-  nodes: [{name: cp, role: control-plane}, {name: w1}]
-  timing: {speed: 10}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: echo}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: echo}}
-  template:
-    metadata: {labels: {app: echo}}
-    spec:
-      nodeSelector: {kubernetes.io/hostname: w1}
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080, --udp-port=8081]
-          ports: [{name: http, containerPort: 8080}, {name: udp, containerPort: 8081, protocol: UDP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo}
-spec:
-  type: NodePort
-  selector: {app: echo}
-  ports:
-    - {name: udp, port: 81, targetPort: udp, nodePort: 30053, protocol: UDP}
-    - {name: http, port: 80, targetPort: http, nodePort: 30080}
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo-local}
-spec:
-  type: NodePort
-  externalTrafficPolicy: Local
-  selector: {app: echo}
-  ports: [{port: 81, targetPort: udp, nodePort: 30054, protocol: UDP}]
-`;
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const TOPOLOGY = topologyHeader('np', { nodes: ['cp', 'w1'], speed: 10 }) + netexecDeployment('echo', 2, { node: 'w1' })
+  + serviceManifest('echo', '[{name: udp, port: 81, targetPort: udp, nodePort: 30053, protocol: UDP}, {name: http, port: 80, targetPort: http, nodePort: 30080}]',
+    { type: 'NodePort' })
+  + serviceManifest('echo-local', '[{port: 81, targetPort: udp, nodePort: 30054, protocol: UDP}]', { type: 'NodePort', app: 'echo', spec: ['externalTrafficPolicy: Local'] });
 
 /** One netexec UDP command from a real socket bound to `from`, and the answer. */
 async function ask(command: string, from: string, to: string, port: number, sockets: Socket[]): Promise<string> {
@@ -102,13 +56,11 @@ describe('NodePorts on the nodes\' real addresses (netexec pods)', function () {
   let addr: Record<string, string> = {};
 
   before(async () => {
-    const loaded = loadTopologyText(TOPOLOGY, 'np.yaml');
-    if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-    cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase() }), new RealClock());
+    cluster = clusterFromText(TOPOLOGY, 'np.yaml', { nodeAddressBase: randomNodeAddressBase() });
     await cluster.start();
     // Both endpoints in every node's rules (the slice may have gained its second one after the first sync).
-    const endpointRules = (node: string, svc: string) => (cluster.proxyOf(node)?.dumpNat() ?? '').split('\n').filter((l) => l.includes(`"${svc} -> `)).length;
-    await until('both endpoints on every node', () => ['cp', 'w1'].every((n) => endpointRules(n, 'default/echo:udp') === 2 && endpointRules(n, 'default/echo-local') >= 1));
+    await until('both endpoints on every node', () =>
+      ['cp', 'w1'].every((n) => endpointRules(cluster, n, 'default/echo:udp') === 2 && endpointRules(cluster, n, 'default/echo-local') >= 1));
     names = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=echo' })).items.map((p) => p.metadata.name!).sort();
     addr = Object.fromEntries((await cluster.status()).nodes.map((n) => [n.name, n.address]));
   });

@@ -4,21 +4,14 @@
  * deleted. Runs a whole Cluster in-process on real UDP sockets.
  */
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import { ping } from '../../src/dataplane/stack/index.js';
 import type { Pod } from '../../src/api/types.js';
 import { podCidrOf } from '../../src/lab/networked-runtime.js';
+import { clusterFromText } from '../support/cluster.js';
+import { topologyHeader } from '../support/manifests.js';
 
-const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: podnet}
-spec:
-  nodes: [{name: cp, role: control-plane}, {name: w1}]
-  timing: {speed: 10}
----
+const TOPOLOGY = topologyHeader('podnet', { nodes: ['cp', 'w1'], speed: 10 }) + `---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -36,9 +29,7 @@ describe('pod networking in a running cluster', function () {
   let cluster: Cluster;
 
   before(async () => {
-    const loaded = loadTopologyText(TOPOLOGY, 'podnet.yaml');
-    if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-    cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock());
+    cluster = clusterFromText(TOPOLOGY, 'podnet.yaml');
     await cluster.start();
   });
   after(async () => cluster?.stop());

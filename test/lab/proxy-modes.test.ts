@@ -7,42 +7,18 @@
  */
 import { get } from 'node:http';
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import type { Pod, Service } from '../../src/api/types.js';
 import { httpGetFrom } from '../../src/lab/network/http-get.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
-import { netexecDeployment } from '../support/manifests.js';
+import { clusterFromText } from '../support/cluster.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 
-const topology = (mode: string): string => `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: proxy-${mode}}
-spec:
-  networking: {kubeProxyMode: ${mode}, loadBalancerPool: 172.20.255.0/24}
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 10}
-${netexecDeployment('web', 3)}---
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports:
-    - {name: http, port: 80, targetPort: http, nodePort: 30080}
-    - {name: udp, port: 81, targetPort: udp, protocol: UDP}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-lb}
-spec:
-  type: LoadBalancer
-  externalTrafficPolicy: Local
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: http}]
-`;
+const topology = (mode: string): string =>
+  topologyHeader(`proxy-${mode}`, { networking: `{kubeProxyMode: ${mode}, loadBalancerPool: 172.20.255.0/24}`, speed: 10 })
+  + netexecDeployment('web', 3)
+  + serviceManifest('web', '[{name: http, port: 80, targetPort: http, nodePort: 30080}, {name: udp, port: 81, targetPort: udp, protocol: UDP}]', { type: 'NodePort' })
+  + serviceManifest('web-lb', '[{name: http, port: 80, targetPort: http}]', { type: 'LoadBalancer', app: 'web', spec: ['externalTrafficPolicy: Local'] });
 
 function realGet(url: string): Promise<string> {
   return realRequest(url).then((r) => r.body);
@@ -66,9 +42,7 @@ for (const mode of ['iptables', 'ipvs', 'userspace']) {
     let clusterIP: string;
 
     before(async () => {
-      const loaded = loadTopologyText(topology(mode), `proxy-${mode}.yaml`);
-      if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-      cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase(), lbAddressBase: randomNodeAddressBase() }), new RealClock());
+      cluster = clusterFromText(topology(mode), `proxy-${mode}.yaml`, { nodeAddressBase: randomNodeAddressBase(), lbAddressBase: randomNodeAddressBase() });
       await cluster.start();
       names = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items.map((p) => p.metadata.name!).sort();
       clusterIP = (await cluster.client.get<Service>('services', 'default', 'web')).spec.clusterIP!;

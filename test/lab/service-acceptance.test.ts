@@ -9,78 +9,23 @@ import { type Socket, createSocket } from 'node:dgram';
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import type { EndpointSlice, Pod, Service } from '../../src/api/types.js';
 import { httpGetFrom } from '../../src/lab/network/http-get.js';
 import { IPPROTO_TCP, ipv4 } from '../../src/net/index.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
-import { netexecDeployment } from '../support/manifests.js';
+import { clusterFromText, endpointRules } from '../support/cluster.js';
+import { netexecDeployment as netexec, serviceManifest as service, topologyHeader } from '../support/manifests.js';
+import { until } from '../support/wait.js';
 
-const netexec = netexecDeployment;
-
-const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: acceptance}
-spec:
-  networking: {loadBalancerPool: 172.20.255.0/24}
-  nodes: [{name: cp, role: control-plane}, {name: w1}, {name: w2}]
-  timing: {speed: 10}
-${netexec('web', 3)}${netexec('local', 1, '\n      nodeSelector: {kubernetes.io/hostname: w1}')}${netexec('udp', 1)}${
-  netexec('shrink', 3, '', '[netexec, --http-port=8080, --delay-shutdown=3]')}---
-apiVersion: v1
-kind: Service
-metadata: {name: sticky}
-spec:
-  selector: {app: web}
-  sessionAffinity: ClientIP
-  sessionAffinityConfig: {clientIP: {timeoutSeconds: 1}}
-  ports: [{port: 80, targetPort: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-lb}
-spec:
-  type: LoadBalancer
-  selector: {app: web}
-  ports:
-    - {name: http, port: 80, targetPort: http}
-    - {name: udp, port: 81, targetPort: udp, protocol: UDP}
----
-apiVersion: v1
-kind: Service
-metadata: {name: local-lb}
-spec:
-  type: LoadBalancer
-  externalTrafficPolicy: Local
-  selector: {app: local}
-  ports: [{port: 80, targetPort: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: udp}
-spec:
-  type: NodePort
-  selector: {app: udp}
-  ports: [{port: 81, targetPort: udp, protocol: UDP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: shrink}
-spec:
-  selector: {app: shrink}
-  ports: [{port: 80, targetPort: http}]
-`;
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+const TOPOLOGY = topologyHeader('acceptance', { networking: '{loadBalancerPool: 172.20.255.0/24}', speed: 10 })
+  + netexec('web', 3) + netexec('local', 1, { node: 'w1' }) + netexec('udp', 1)
+  + netexec('shrink', 3, { args: '[netexec, --http-port=8080, --delay-shutdown=3]' })
+  + service('sticky', '[{port: 80, targetPort: http}]', { app: 'web', spec: ['sessionAffinity: ClientIP', 'sessionAffinityConfig: {clientIP: {timeoutSeconds: 1}}'] })
+  + service('web-lb', '[{name: http, port: 80, targetPort: http}, {name: udp, port: 81, targetPort: udp, protocol: UDP}]', { type: 'LoadBalancer', app: 'web' })
+  + service('local-lb', '[{port: 80, targetPort: http}]', { type: 'LoadBalancer', app: 'local', spec: ['externalTrafficPolicy: Local'] })
+  + service('udp', '[{port: 81, targetPort: udp, protocol: UDP}]', { type: 'NodePort' })
+  + service('shrink', '[{port: 80, targetPort: http}]');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -102,7 +47,7 @@ describe('Service acceptance in a running cluster (sig-network e2e behaviours)',
   let cluster: Cluster;
   const real: Socket[] = [];
   let addr: Record<string, string> = {};
-  const lbBase = `127.${2 + Math.floor(Math.random() * 253)}.${Math.floor(Math.random() * 256)}.0`;
+  const lbBase = randomNodeAddressBase();
 
   const podsOf = async (app: string): Promise<Pod[]> =>
     (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: `app=${app}` })).items;
@@ -116,15 +61,12 @@ describe('Service acceptance in a running cluster (sig-network e2e behaviours)',
   };
 
   before(async () => {
-    const loaded = loadTopologyText(TOPOLOGY, 'acceptance.yaml');
-    if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-    cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0, nodeAddressBase: randomNodeAddressBase(), lbAddressBase: lbBase }), new RealClock());
+    cluster = clusterFromText(TOPOLOGY, 'acceptance.yaml', { nodeAddressBase: randomNodeAddressBase(), lbAddressBase: lbBase });
     await cluster.start();
     addr = Object.fromEntries((await cluster.status()).nodes.map((n) => [n.name, n.address]));
-    const endpointRules = (svcPort: string): number => Math.min(...['cp', 'w1', 'w2'].map((n) =>
-      (cluster.proxyOf(n)?.dumpNat() ?? '').split('\n').filter((l) => l.includes(`"${svcPort} -> `)).length));
+    const everywhere = (svcPort: string): number => Math.min(...['cp', 'w1', 'w2'].map((n) => endpointRules(cluster, n, svcPort)));
     await until('every endpoint in every node\'s rules', () =>
-      endpointRules('default/web-lb:http') === 3 && endpointRules('default/shrink') === 3 && endpointRules('default/udp') === 1 && endpointRules('default/local-lb') === 1);
+      everywhere('default/web-lb:http') === 3 && everywhere('default/shrink') === 3 && everywhere('default/udp') === 1 && everywhere('default/local-lb') === 1);
   });
   after(async () => {
     for (const s of real) s.close();

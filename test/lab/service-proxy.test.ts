@@ -5,52 +5,17 @@
  * underlay, in-process.
  */
 import { expect } from 'chai';
-import { Cluster } from '../../src/lab/cluster.js';
-import { fromTopology } from '../../src/lab/from-topology.js';
-import { loadTopologyText } from '../../src/topology/load.js';
-import { RealClock } from '../../src/util/clock.js';
+import type { Cluster } from '../../src/lab/cluster.js';
 import { formatIpv4 } from '../../src/net/index.js';
 import type { Pod, Service } from '../../src/api/types.js';
 import type { UdpSocket } from '../../src/dataplane/stack/index.js';
+import { clusterFromText, endpointRules } from '../support/cluster.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
+import { until } from '../support/wait.js';
 
-const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
-kind: Topology
-metadata: {name: svc}
-spec:
-  nodes: [{name: cp, role: control-plane}, {name: w1}]
-  timing: {speed: 10}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      nodeSelector: {kubernetes.io/hostname: w1}
-      containers:
-        - name: netexec
-          image: registry.k8s.io/e2e-test-images/agnhost:2.47
-          args: [netexec, --http-port=8080, --udp-port=5353]
-          ports: [{name: dns, containerPort: 5353, protocol: UDP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{name: dns, port: 53, targetPort: dns, protocol: UDP}]
-`;
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const TOPOLOGY = topologyHeader('svc', { nodes: ['cp', 'w1'], speed: 10 })
+  + netexecDeployment('web', 2, { node: 'w1', args: '[netexec, --http-port=8080, --udp-port=5353]', ports: '[{name: dns, containerPort: 5353, protocol: UDP}]' })
+  + serviceManifest('web', '[{name: dns, port: 53, targetPort: dns, protocol: UDP}]');
 
 describe('kube-proxy on every host of a running cluster', function () {
   this.timeout(30_000);
@@ -58,12 +23,9 @@ describe('kube-proxy on every host of a running cluster', function () {
   const sockets: UdpSocket[] = [];
 
   before(async () => {
-    const loaded = loadTopologyText(TOPOLOGY, 'svc.yaml');
-    if (!loaded.ok) throw new Error(loaded.diagnostics[0]!.message);
-    cluster = new Cluster(fromTopology(loaded.value, { apiPort: 0 }), new RealClock());
+    cluster = clusterFromText(TOPOLOGY, 'svc.yaml');
     await cluster.start();
-    await until('both endpoints of web in w1\'s rules', () =>
-      (cluster.proxyOf('w1')?.dumpNat() ?? '').split('\n').filter((l) => l.includes('"default/web:dns -> ')).length === 2);
+    await until('both endpoints of web in w1\'s rules', () => endpointRules(cluster, 'w1', 'default/web:dns') === 2);
   });
   after(async () => {
     for (const s of sockets) s.close();

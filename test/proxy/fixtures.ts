@@ -4,6 +4,8 @@ import { EndpointsChangeTracker } from '../../src/proxy/tracker/endpoints.js';
 import { ServiceChangeTracker } from '../../src/proxy/tracker/service.js';
 import type { EndpointsMap, ServicePortMap } from '../../src/proxy/types.js';
 import type { IptablesConfig } from '../../src/proxy/iptables/rules.js';
+import type { Provider } from '../../src/proxy/provider.js';
+import type { FakeClock } from '../../src/util/clock.js';
 
 let rv = 1;
 
@@ -89,6 +91,26 @@ export function goldenCluster(): { services: Service[]; slices: EndpointSlice[] 
       slice('default', 'lb', 'lb-1', [ep('10.244.3.13', 'worker-3')], [{ name: 'http', port: 80 }]),
     ],
   };
+}
+
+/** goldenCluster() and `extra` Services more in namespace bulk: svc-I on 10.97.x.y:80, one endpoint each (10.245.x.y:8080 on worker-2). */
+export function goldenClusterAndBulk(extra: number): { services: Service[]; slices: EndpointSlice[] } {
+  const { services, slices } = goldenCluster();
+  for (let i = 0; i < extra; i++) {
+    services.push(service('bulk', `svc-${i}`, { clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
+    slices.push(slice('bulk', `svc-${i}`, `svc-${i}-a`, [ep(`10.245.${i >> 8}.${i & 255}`, 'worker-2')], [{ name: 'http', port: 8080 }]));
+  }
+  return { services, slices };
+}
+
+/** Starts `proxier`, hands it the initial lists as its informers do at start, and lets the first sync run. */
+export function syncInitialLists(proxier: Provider, clock: FakeClock, services: readonly Service[], slices: readonly EndpointSlice[]): void {
+  proxier.start();
+  for (const s of services) proxier.onServiceAdd(s);
+  for (const s of slices) proxier.onEndpointSliceAdd(s);
+  proxier.onServicesSynced();
+  proxier.onEndpointSlicesSynced();
+  clock.advance(0);
 }
 
 /** Runs objects through fresh trackers: the maps a proxier on `node` would sync from. */

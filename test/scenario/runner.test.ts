@@ -9,6 +9,7 @@ import { runSucceeded, runTopology } from '../../src/scenario/run.js';
 import type { RunResult, StepResult } from '../../src/scenario/types.js';
 import { formatDiagnostic, loadTopologyText } from '../../src/topology/load.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
+import { serviceManifest } from '../support/manifests.js';
 
 const TOPOLOGY = `apiVersion: kemu.dev/v1alpha1
 kind: Topology
@@ -62,14 +63,7 @@ metadata: {name: client}
 spec:
   nodeName: w1
   containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47, args: [pause]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}, {name: udp, port: 81, targetPort: 8081, protocol: UDP}]
-`;
+${serviceManifest('web', '[{name: http, port: 80, targetPort: 8080}, {name: udp, port: 81, targetPort: 8081, protocol: UDP}]')}`;
 
 describe('scenario runner against a running cluster', function () {
   this.timeout(30_000);

@@ -1,11 +1,14 @@
-/** Runs `kemu up` as a real child process for end-to-end and interop tests, and stops it cleanly. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/** Runs `kemu up` as a real child process for end-to-end and interop tests, and stops it cleanly; runs the kemu CLI against it. */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+const exec = promisify(execFile);
 
 export interface KemuUp {
   dir: string;
@@ -66,6 +69,17 @@ export async function kemuUp(topology: string, extraArgs: string[] = [], timeout
       return proc.exitCode;
     },
   };
+}
+
+/** Runs the CLI (bin/kemu ARGS --kubeconfig KUBECONFIG); resolves with stdout, stderr and the exit code (non-zero is not an exception). */
+export async function kemuCli(kubeconfig: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await exec(process.execPath, [join(REPO, 'bin/kemu'), ...args, '--kubeconfig', kubeconfig]);
+    return { ...r, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
 }
 
 /** A random 127.X.Y.0 base (X in 2..254), so concurrent clusters' NodePort listeners never collide. */

@@ -8,19 +8,14 @@ import { Ruleset, save } from '../../../src/dataplane/netfilter/index.js';
 import { IptablesProxier } from '../../../src/proxy/iptables/proxier.js';
 import type { EndpointSlice, Service } from '../../../src/api/types.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { CONFIG, ep, goldenCluster, service, slice, withEndpoints } from '../fixtures.js';
+import { CONFIG, ep, goldenCluster, service, slice, syncInitialLists, withEndpoints } from '../fixtures.js';
 
 /** A proxier that has done its first (full) sync of these objects. */
 function started(services: readonly Service[], slices: readonly EndpointSlice[]): { clock: FakeClock; ruleset: Ruleset; p: IptablesProxier } {
   const clock = new FakeClock();
   const ruleset = new Ruleset();
   const p = new IptablesProxier({ ...CONFIG, ruleset, clock });
-  p.start();
-  for (const s of services) p.onServiceAdd(s);
-  for (const s of slices) p.onEndpointSliceAdd(s);
-  p.onServicesSynced();
-  p.onEndpointSlicesSynced();
-  clock.advance(0);
+  syncInitialLists(p, clock, services, slices);
   expect(p.lastSync?.full).to.equal(true);
   return { clock, ruleset, p };
 }

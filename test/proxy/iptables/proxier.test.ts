@@ -8,7 +8,7 @@ import { Ruleset, iptables, save, type Chain } from '../../../src/dataplane/netf
 import { IptablesProxier } from '../../../src/proxy/iptables/proxier.js';
 import type { EndpointSlice, Service } from '../../../src/api/types.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { CONFIG, ep, goldenCluster, service, slice, withEndpoints } from '../fixtures.js';
+import { CONFIG, ep, goldenCluster, goldenClusterAndBulk, syncInitialLists, withEndpoints } from '../fixtures.js';
 
 const TOP_NAT = ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-SERVICES'];
 const TOP_FILTER = ['KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES'];
@@ -18,17 +18,8 @@ function start(extraServices: number) {
   const ruleset = new Ruleset();
   const errors: unknown[] = [];
   const proxier = new IptablesProxier({ ...CONFIG, ruleset, clock, onError: (e) => errors.push(e) });
-  const { services, slices } = goldenCluster();
-  for (let i = 0; i < extraServices; i++) {
-    services.push(service('bulk', `svc-${i}`, { clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
-    slices.push(slice('bulk', `svc-${i}`, `svc-${i}-a`, [ep(`10.245.${i >> 8}.${i & 255}`, 'worker-2')], [{ name: 'http', port: 8080 }]));
-  }
-  proxier.start();
-  for (const s of services) proxier.onServiceAdd(s);
-  for (const s of slices) proxier.onEndpointSliceAdd(s);
-  proxier.onServicesSynced();
-  proxier.onEndpointSlicesSynced();
-  clock.advance(0);
+  const { services, slices } = goldenClusterAndBulk(extraServices);
+  syncInitialLists(proxier, clock, services, slices);
   return { clock, ruleset, proxier, services, slices, errors };
 }
 

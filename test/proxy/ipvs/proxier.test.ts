@@ -11,7 +11,7 @@ import { ipvsadmList } from '../../../src/proxy/ipvs/dump.js';
 import { IpvsProxier } from '../../../src/proxy/ipvs/proxier.js';
 import { type HealthCheckUpdate, healthCheckAfterSync } from '../../../src/proxy/healthcheck/state.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { CONFIG, ep, goldenCluster, service, slice, withEndpoints } from '../fixtures.js';
+import { CONFIG, ep, goldenClusterAndBulk, service, syncInitialLists, withEndpoints } from '../fixtures.js';
 
 function start(extraServices: number) {
   const clock = new FakeClock();
@@ -24,17 +24,8 @@ function start(extraServices: number) {
     ...CONFIG, ns, netfilter, clock, onError: (e) => errors.push(e),
   });
   proxier.onSynced = (c) => health.push(healthCheckAfterSync(c)); // as NodeProxy feeds its health server
-  const { services, slices } = goldenCluster();
-  for (let i = 0; i < extraServices; i++) {
-    services.push(service('bulk', `svc-${i}`, { clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
-    slices.push(slice('bulk', `svc-${i}`, `svc-${i}-a`, [ep(`10.245.${i >> 8}.${i & 255}`, 'worker-2')], [{ name: 'http', port: 8080 }]));
-  }
-  proxier.start();
-  for (const s of services) proxier.onServiceAdd(s);
-  for (const s of slices) proxier.onEndpointSliceAdd(s);
-  proxier.onServicesSynced();
-  proxier.onEndpointSlicesSynced();
-  clock.advance(0);
+  const { services, slices } = goldenClusterAndBulk(extraServices);
+  syncInitialLists(proxier, clock, services, slices);
   return { clock, ns, netfilter, proxier, services, slices, errors, health };
 }
 

@@ -8,7 +8,7 @@ import { NetNamespace } from '../../../src/dataplane/stack/index.js';
 import { TcpLayer } from '../../../src/dataplane/tcp/index.js';
 import { UserspaceProxier } from '../../../src/proxy/userspace/proxier.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { NODE, NODE_IP, ep, goldenCluster, service, slice, withEndpoints } from '../fixtures.js';
+import { NODE, NODE_IP, ep, goldenClusterAndBulk, syncInitialLists, withEndpoints } from '../fixtures.js';
 
 function start(extra: number) {
   const clock = new FakeClock();
@@ -18,17 +18,8 @@ function start(extra: number) {
   ns.hooks = netfilter;
   const errors: unknown[] = [];
   const proxier = new UserspaceProxier({ nodeName: NODE, nodeIP: NODE_IP, ns, netfilter, clock, onError: (e) => errors.push(e) });
-  const { services, slices } = goldenCluster();
-  for (let i = 0; i < extra; i++) {
-    services.push(service('bulk', `svc-${i}`, { clusterIP: `10.97.${i >> 8}.${i & 255}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
-    slices.push(slice('bulk', `svc-${i}`, `svc-${i}-a`, [ep(`10.245.${i >> 8}.${i & 255}`, 'worker-2')], [{ name: 'http', port: 8080 }]));
-  }
-  proxier.start();
-  for (const s of services) proxier.onServiceAdd(s);
-  for (const s of slices) proxier.onEndpointSliceAdd(s);
-  proxier.onServicesSynced();
-  proxier.onEndpointSlicesSynced();
-  clock.advance(0);
+  const { services, slices } = goldenClusterAndBulk(extra);
+  syncInitialLists(proxier, clock, services, slices);
   const rules = (chain: string, table = 'nat') => iptables(netfilter.ruleset, `-t ${table} -S ${chain}`).output.split('\n').filter((l) => l.startsWith('-A'));
   return { clock, ns, netfilter, proxier, services, slices, errors, rules };
 }
