@@ -26,9 +26,7 @@ export class RealClock implements Clock {
     return Date.now();
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
-    return new NodeTimeout(t);
+    return new NodeTimeout(fn, Math.max(0, ms));
   }
   setInterval(fn: () => void, ms: number): TimerHandle {
     const t = setInterval(fn, Math.max(1, ms));
@@ -37,15 +35,29 @@ export class RealClock implements Clock {
   }
 }
 
+/**
+ * A Node timeout whose refresh, like FakeClock's, restarts only a pending one: Node's own
+ * Timeout.refresh() re-arms a timeout that already fired, which would run `fn` a second time.
+ */
 class NodeTimeout implements TimerHandle {
-  constructor(private readonly t: NodeJS.Timeout) {}
+  private done = false;
+  private readonly t: NodeJS.Timeout;
+
+  constructor(fn: () => void, ms: number) {
+    this.t = setTimeout(() => {
+      this.done = true;
+      fn();
+    }, ms);
+    this.t.unref?.();
+  }
 
   cancel(): void {
+    this.done = true;
     clearTimeout(this.t);
   }
 
   refresh(): void {
-    this.t.refresh();
+    if (!this.done) this.t.refresh();
   }
 }
 

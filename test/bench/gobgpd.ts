@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../support/net.js';
 
 const exec = promisify(execFile);
 
@@ -29,13 +29,7 @@ async function clockTicks(): Promise<number> {
   return ticks;
 }
 
-export async function freePort(host: string): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, host, r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+export { freePort };
 
 export interface GobgpNeighbor {
   address: string;

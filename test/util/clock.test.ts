@@ -62,4 +62,18 @@ describe('RealClock', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(firedAfter).to.be.at.least(60);
   });
+
+  it('refresh leaves a fired or cancelled timeout alone, as FakeClock does (Node would re-arm a fired one)', async () => {
+    const c = new RealClock();
+    let fired = 0;
+    const h = c.setTimeout(() => fired++, 5);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fired).to.equal(1);
+    h.refresh?.();
+    const cancelled = c.setTimeout(() => fired++, 5);
+    cancelled.cancel();
+    cancelled.refresh?.();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fired).to.equal(1);
+  });
 });

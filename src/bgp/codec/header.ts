@@ -41,12 +41,20 @@ export function decodeHeader(buf: Uint8Array, off = 0): BgpResult<MessageHeader>
 
 /** Frames a body as a whole message: marker, length, type, body. */
 export function frameMessage(type: MessageTypeCode, body: Uint8Array): Uint8Array {
-  const length = HEADER_LEN + body.length;
+  const out = messageBuffer(type, HEADER_LEN + body.length);
+  out.set(body, HEADER_LEN);
+  return out;
+}
+
+/**
+ * A whole message of `length` octets with its header written; the caller writes the body from
+ * HEADER_LEN on. For encoders that know the length up front: no body buffer to copy.
+ */
+export function messageBuffer(type: MessageTypeCode, length: number): Uint8Array {
   if (length > MAX_MESSAGE_LEN) throw encodeError(`message of ${length} octets exceeds ${MAX_MESSAGE_LEN}`);
   const out = new Uint8Array(length);
   out.fill(0xff, 0, MARKER_LEN);
   writeU16(out, 16, length);
   out[18] = type;
-  out.set(body, HEADER_LEN);
   return out;
 }

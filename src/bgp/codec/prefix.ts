@@ -67,9 +67,14 @@ export function decodePrefixes(buf: Uint8Array, start: number, end: number, addP
   return bgpOk(out);
 }
 
+/** Octets one prefix takes on the wire: Path Identifier (ADD-PATH), length octet, address octets. */
+export function prefixOctets(p: Prefix, addPath: boolean): number {
+  return (addPath ? 5 : 1) + ((p.len + 7) >> 3);
+}
+
 export function prefixesLength(prefixes: readonly Prefix[], addPath: boolean): number {
   let n = 0;
-  for (const p of prefixes) n += (addPath ? 5 : 1) + ((p.len + 7) >> 3);
+  for (const p of prefixes) n += prefixOctets(p, addPath);
   return n;
 }
 

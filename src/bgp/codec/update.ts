@@ -2,10 +2,11 @@
 import { readU16, writeU16 } from '../../net/bytes.js';
 import { type PathAttributes, decodeAttributes } from './attributes.js';
 import { encodeAttributes } from './attributes-encode.js';
-import { ErrorCode, HEADER_LEN, MARKER_LEN, MAX_MESSAGE_LEN, MessageType, UpdateSubcode } from './constants.js';
+import { ErrorCode, HEADER_LEN, MAX_MESSAGE_LEN, MessageType, UpdateSubcode } from './constants.js';
 import type { CodecContext } from './context.js';
 import { type BgpError, type BgpResult, bgpFail, bgpOk, encodeError } from './errors.js';
-import { type Prefix, decodePrefixes, prefixesLength, writePrefixes } from './prefix.js';
+import { messageBuffer } from './header.js';
+import { type Prefix, decodePrefixes, prefixOctets, prefixesLength, writePrefixes } from './prefix.js';
 
 export interface UpdateMessage {
   withdrawn: Prefix[];
@@ -65,10 +66,7 @@ function buildUpdate(withdrawn: readonly Prefix[], attrs: Uint8Array, nlri: read
   const nLen = prefixesLength(nlri, addPath);
   const length = HEADER_LEN + 4 + wLen + attrs.length + nLen;
   if (length > MAX_MESSAGE_LEN) throw encodeError(`UPDATE of ${length} octets exceeds ${MAX_MESSAGE_LEN}`);
-  const out = new Uint8Array(length);
-  out.fill(0xff, 0, MARKER_LEN);
-  writeU16(out, 16, length);
-  out[18] = MessageType.UPDATE;
+  const out = messageBuffer(MessageType.UPDATE, length);
   writeU16(out, HEADER_LEN, wLen);
   const off = writePrefixes(out, HEADER_LEN + 2, withdrawn, addPath);
   writeU16(out, off, attrs.length);
@@ -104,7 +102,7 @@ function chunks(prefixes: readonly Prefix[], room: number, addPath: boolean): Pr
   let cur: Prefix[] = [];
   let used = 0;
   for (const p of prefixes) {
-    const n = (addPath ? 5 : 1) + ((p.len + 7) >> 3);
+    const n = prefixOctets(p, addPath);
     if (used + n > room && cur.length > 0) {
       out.push(cur);
       cur = [];

@@ -15,7 +15,7 @@ export interface LocalSpeaker {
   clusterId: number;
 }
 
-export function isIbgpPeer(peer: RibPeer, local: LocalSpeaker): boolean {
+export function isIbgpPeer(peer: Pick<RibPeer, 'asn'>, local: LocalSpeaker): boolean {
   return peer.asn === local.asn;
 }
 
@@ -43,14 +43,6 @@ export function importPath(attrs: PathAttributes, peer: RibPeer, local: LocalSpe
 }
 
 /**
- * Export of the best path to `to`; undefined when it must not be advertised. iBGP-learned routes
- * go to iBGP peers only by reflection: from a client to every peer, from a non-client to clients.
- */
-export function exportPath(best: Path, to: RibPeer, local: LocalSpeaker): PathAttributes | undefined {
-  return isExcluded(best, to, local) ? undefined : exportAttrs(best, to, local);
-}
-
-/**
  * The part of export that depends on the peer itself rather than on its update group: never back
  * to the peer the route came from, and a reflected route never to the router that originated it
  * (it would reject it).
@@ -67,12 +59,13 @@ export function isExcluded(best: Path, to: RibPeer, local: LocalSpeaker): boolea
 export type ExportProfile = Pick<RibPeer, 'asn' | 'rrClient' | 'localAddress'>;
 
 /**
- * Export to every peer of an update group (isExcluded aside): undefined when the route is not
- * advertised there, else the attributes to send.
+ * Export of the best path to every peer of an update group (isExcluded aside): undefined when it
+ * must not be advertised there, else the attributes to send. iBGP-learned routes go to iBGP peers
+ * only by reflection: from a client to every peer, from a non-client to clients.
  */
 export function exportAttrs(best: Path, to: ExportProfile, local: LocalSpeaker): PathAttributes | undefined {
   const from = best.source;
-  const toIbgp = to.asn === local.asn;
+  const toIbgp = isIbgpPeer(to, local);
   const fromIbgp = from !== null && isIbgpPeer(from, local);
   const reflect = fromIbgp && toIbgp;
   if (reflect && !from.rrClient && !to.rrClient) return undefined;

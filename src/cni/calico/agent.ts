@@ -12,18 +12,16 @@
  *   - NetworkUnavailable False (CalicoIsUp) once programmed; problems as Warning Events, True.
  * Learned routes are programmed as soon as BGP delivers them, not on the next sync.
  */
-import { SyncLoop } from '../sync-loop.js';
+import { AgentCore } from '../agent-core.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Informer } from '../../api/client/informer.js';
 import type { KubeObject, Node } from '../../api/types.js';
 import type { PeerStatus } from '../../bgp/speaker.js';
-import { EventRecorder } from '../../controllers/events.js';
 import type { Ruleset } from '../../dataplane/netfilter/index.js';
 import type { NetDevice, NetNamespace } from '../../dataplane/stack/index.js';
 import { formatIpv4, parseIpv4, prefixMask } from '../../net/index.js';
-import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { LeaseHub } from '../flannel/lease-hub.js';
-import { networkConditionPatch } from '../flannel/node-status.js';
 import { type CalicoNodeInfo, calicoAnnotationPatch, calicoNodeInfo } from './annotations.js';
 import { Bird, nodeBirdOptions } from './bird.js';
 import type { BgpTimingInput } from './bgp-timing.js';
@@ -31,7 +29,7 @@ import type { CalicoNetConfig } from './config.js';
 import { Felix } from './felix.js';
 import type { CalicoIpam } from './ipam.js';
 import { type RouterPeer, desiredPeers, parseBgpPeers } from './peers.js';
-import { CalicoProblems, problemReason } from './problems.js';
+import { CalicoProblems } from './problems.js';
 import { type BirdRouteLine, formatBirdProtocols, formatBirdRoutes, formatNodeStatus } from './views.js';
 
 /** What the agent needs of a host (LabNetwork's NodeNet has it). */
@@ -80,26 +78,19 @@ export interface CalicoAgentStatus {
   problems: string[];
 }
 
-const MAX_LOG_LINES = 100;
-
 export class CalicoAgent {
   readonly nodeName: string;
   private readonly hub: LeaseHub;
-  private readonly events: EventRecorder;
   private readonly problems = new CalicoProblems();
-  private readonly recent: string[] = [];
+  /** Sync loop, timers, log, problems → Events and condition: as flanneld's (agent-core.ts). */
+  private readonly core: AgentCore;
   private readonly address: number;
-  private readonly report = { set: (k: string, m: string) => this.setProblem(k, m), clear: (k: string) => this.clearProblem(k) };
   private bird: Bird | undefined;
   private felix: Felix;
   private programmed = false;
   private phase: CalicoPhase = 'Stopped';
   private message = 'not started';
   private stopped = true;
-  private timers: TimerHandle[] = [];
-  private retry: TimerHandle | undefined;
-  private unsubscribers: Array<() => void> = [];
-  private readonly loop = new SyncLoop(() => this.sync(), () => !this.stopped);
   private mtuWaiters: Array<(mtu: number | undefined) => void> = [];
   private peerHandlers = false;
   private invalidPeers = new Set<string>();
@@ -109,10 +100,13 @@ export class CalicoAgent {
   constructor(private readonly o: CalicoAgentOptions) {
     this.nodeName = o.nodeName;
     this.hub = LeaseHub.of(o.nodes);
-    this.events = new EventRecorder(o.client, o.clock, 'calico-node', o.nodeName);
+    this.core = new AgentCore({
+      nodeName: o.nodeName, daemon: 'calico-node', client: o.client, hub: this.hub, clock: o.clock, problems: this.problems,
+      retryMs: o.retryMs, log: (line) => o.log?.(line), sync: () => this.sync(), active: () => !this.stopped,
+    });
     const address = parseIpv4(o.host.eth0.address);
     this.address = address.ok ? address.value : 0;
-    this.felix = new Felix({ nodeName: o.nodeName, host: o.host, ipam: o.ipam, config: o.config, report: this.report, log: (l) => this.log(l) });
+    this.felix = new Felix({ nodeName: o.nodeName, host: o.host, ipam: o.ipam, config: o.config, report: this.core.reporter, log: (l) => this.log(l) });
   }
 
   start(): void {
@@ -121,8 +115,9 @@ export class CalicoAgent {
     this.phase = 'Pending';
     this.message = 'waiting for the Node informer';
     this.o.nodes.start();
-    this.unsubscribers.push(this.hub.subscribe(() => this.kick()), this.o.ipam.onChange(() => this.kick()));
-    this.timers.push(this.o.clock.setInterval(() => this.kick(), this.o.resyncPeriodMs ?? 10_000));
+    this.core.track(this.hub.subscribe(() => this.kick()));
+    this.core.track(this.o.ipam.onChange(() => this.kick()));
+    this.core.resyncEvery(this.o.resyncPeriodMs ?? 10_000);
     const peers = this.o.bgpPeers;
     if (peers !== undefined) {
       peers.start();
@@ -137,11 +132,7 @@ export class CalicoAgent {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) t.cancel();
-    this.timers = [];
-    this.retry?.cancel();
-    for (const u of this.unsubscribers.splice(0)) u();
-    await this.loop.idle;
+    await this.core.halt();
     const bird = this.bird;
     this.bird = undefined;
     this.programmed = false;
@@ -217,18 +208,18 @@ export class CalicoAgent {
     return formatBirdRoutes(this.bird?.routeLines() ?? []);
   }
 
+  /** The last log lines (calico-node's log), oldest first. */
   logs(): string[] {
-    return [...this.recent];
+    return this.core.logs();
   }
 
   /** Runs a sync now (and once more if one is running); resolves when the agent is idle again. */
   resync(): Promise<void> {
-    this.kick();
-    return this.loop.idle;
+    return this.core.resync();
   }
 
   private kick(): void {
-    this.loop.kick();
+    this.core.kick();
   }
 
   private async sync(): Promise<void> {
@@ -249,10 +240,10 @@ export class CalicoAgent {
       this.reconcile();
       this.felix.ensureRules();
       if (!this.programmed && this.bird !== undefined) this.markProgrammed();
-      await this.reportCondition();
+      await this.core.reportCondition(this.programmed);
     } catch (err) {
       this.log(`sync failed: ${err instanceof Error ? err.message : String(err)}`);
-      this.scheduleRetry();
+      this.core.scheduleRetry();
     }
     if (this.stopped) return;
     if (!this.programmed) this.phase = 'Failed';
@@ -266,15 +257,15 @@ export class CalicoAgent {
     const bird = new Bird(nodeBirdOptions({
       nodeName: this.nodeName, ns: host.ns, address: host.eth0.address, prefixLength: host.eth0.prefixLength, uplink: host.eth0.dev.name,
       config: this.o.config, clock: this.o.clock, ...(this.o.timing === undefined ? {} : { timing: this.o.timing }),
-      ...(this.o.bgpPort === undefined ? {} : { port: this.o.bgpPort }), report: this.report, log: (line) => this.log(line),
+      ...(this.o.bgpPort === undefined ? {} : { port: this.o.bgpPort }), report: this.core.reporter, log: (line) => this.log(line),
     }));
     try {
       bird.start();
       this.bird = bird;
-      this.clearProblem('bgp');
+      this.core.clearProblem('bgp');
     } catch (err) {
-      this.setProblem('bgp', `BIRD cannot listen on ${host.eth0.address}:179: ${err instanceof Error ? err.message : String(err)}`);
-      this.scheduleRetry();
+      this.core.setProblem('bgp', `BIRD cannot listen on ${host.eth0.address}:179: ${err instanceof Error ? err.message : String(err)}`);
+      this.core.scheduleRetry();
     }
   }
 
@@ -325,34 +316,8 @@ export class CalicoAgent {
   private markProgrammed(): void {
     this.programmed = true;
     this.log(`calico-node running: ${this.modeText()}, mtu ${this.mtu}${this.tunnelAddress === undefined ? '' : `, tunnel address ${this.tunnelAddress}`}`);
-    const node = this.hub.node(this.nodeName);
-    if (node !== undefined) this.events.normal(node, 'CalicoIsUp', `calico ${this.modeText()}: mtu ${this.mtu}`);
+    this.core.normalEvent('CalicoIsUp', `calico ${this.modeText()}: mtu ${this.mtu}`);
     for (const w of this.mtuWaiters.splice(0)) w(this.mtu);
-  }
-
-  private async reportCondition(): Promise<void> {
-    const node = this.hub.node(this.nodeName);
-    if (node === undefined || this.stopped) return;
-    const patch = networkConditionPatch(node, this.problems.condition(this.programmed), this.o.clock.now());
-    if (patch !== undefined) await this.o.client.patch('nodes', undefined, this.nodeName, 'strategic', patch, 'status');
-  }
-
-  private setProblem(key: string, message: string): void {
-    if (!this.problems.set(key, message)) return;
-    this.log(message);
-    const node = this.hub.node(this.nodeName);
-    if (node !== undefined) this.events.warning(node, problemReason(key), message);
-    this.kick();
-  }
-
-  private clearProblem(key: string): void {
-    if (this.problems.clear(key)) this.kick();
-  }
-
-  private scheduleRetry(): void {
-    if (this.stopped) return;
-    this.retry?.cancel();
-    this.retry = this.o.clock.setTimeout(() => this.kick(), this.o.retryMs ?? 1000);
   }
 
   private modeText(): string {
@@ -361,10 +326,7 @@ export class CalicoAgent {
   }
 
   private log(line: string): void {
-    const text = `calico-node[${this.nodeName}]: ${line}`;
-    this.recent.push(text);
-    if (this.recent.length > MAX_LOG_LINES) this.recent.shift();
-    this.o.log?.(text);
+    this.core.log(line);
   }
 }
 

@@ -30,7 +30,8 @@ export interface BirdKernelOptions {
 
 export class BirdKernel {
   private readonly programmer: RouteProgrammer;
-  private ownBlocks: string[] = [];
+  /** The node's own blocks: their static blackholes win over learned routes (when `blackholes`). */
+  private ownBlocks = new Set<string>();
   /** Best learned route per prefix: the prefix parsed once, and the next hop. */
   private readonly learned = new Map<string, { prefix: [number, number]; nextHop: number }>();
   /** Prefixes whose best route changed since the kernel was last programmed. */
@@ -61,8 +62,8 @@ export class BirdKernel {
     this.graceTimer?.cancel();
   }
 
-  setOwnBlocks(blocks: string[]): void {
-    this.ownBlocks = blocks;
+  setOwnBlocks(blocks: readonly string[]): void {
+    this.ownBlocks = new Set(blocks);
   }
 
   /** What this BIRD has installed, by prefix. */
@@ -123,11 +124,10 @@ export class BirdKernel {
     if (this.closed) return;
     const dirty = this.dirty;
     this.dirty = new Set();
-    const own = new Set(this.o.blackholes ? this.ownBlocks : []);
     const changes = new Map<string, RouteWant | undefined>();
     const ctx = resolvingOnce(this.o.routes);
     for (const key of dirty) {
-      if (own.has(key)) continue; // the static blackhole wins over a learned route for an own block
+      if (this.o.blackholes && this.ownBlocks.has(key)) continue; // the static blackhole wins over a learned route
       const want = this.wantFor(key, ctx);
       if (want === undefined && this.adopted.has(key)) continue; // kept until the grace time ends
       changes.set(key, want);

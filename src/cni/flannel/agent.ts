@@ -11,14 +11,13 @@
  *     True with the problems otherwise).
  * The other nodes' leases are followed by the running Network itself (backend.ts, run-loop.ts).
  */
-import { SyncLoop } from '../sync-loop.js';
+import { AgentCore } from '../agent-core.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Informer } from '../../api/client/informer.js';
 import type { Node } from '../../api/types.js';
-import { EventRecorder } from '../../controllers/events.js';
 import type { Ruleset } from '../../dataplane/netfilter/index.js';
 import type { NetDevice, NetNamespace } from '../../dataplane/stack/index.js';
-import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { isKemuError } from '../../util/errors.js';
 import type { BackendContext, Network } from '../backend.js';
 import type { BackendRegistry } from '../registry.js';
@@ -26,8 +25,7 @@ import { parseIpv4Cidr } from './cidr.js';
 import { type FlannelNetConfig, validateNetConfig } from './config.js';
 import { ensureFlannelRules } from './iptables.js';
 import { LeaseHub } from './lease-hub.js';
-import { networkConditionPatch } from './node-status.js';
-import { LEASE_PROBLEM, ProblemSet, problemReason } from './problems.js';
+import { LEASE_PROBLEM, ProblemSet } from './problems.js';
 import { KubeSubnetManager } from './subnet-manager.js';
 import { type SubnetEnv, subnetEnv } from './subnet-env.js';
 
@@ -67,40 +65,37 @@ export interface FlannelAgentStatus {
   problems: string[];
 }
 
-const MAX_LOG_LINES = 100;
-
 export class FlannelAgent {
   readonly nodeName: string;
   private readonly hub: LeaseHub;
   private readonly subnetManager: KubeSubnetManager;
-  private readonly events: EventRecorder;
   private readonly problems = new ProblemSet();
+  /** Sync loop, timers, log, problems → Events and condition: as calico-node's (agent-core.ts). */
+  private readonly core: AgentCore;
   private readonly ctx: BackendContext;
-  private readonly recent: string[] = [];
   private current: { network: Network; abort: AbortController; done: Promise<void> } | undefined;
   private phase: FlannelPhase = 'Stopped';
   private message = 'not started';
   private stopped = true;
-  private timers: TimerHandle[] = [];
-  private retry: TimerHandle | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private readonly loop = new SyncLoop(() => this.sync(), () => !this.stopped);
   private envWaiters: Array<(env: SubnetEnv | undefined) => void> = [];
 
   constructor(private readonly o: FlannelAgentOptions) {
     validateNetConfig(o.config);
     this.nodeName = o.nodeName;
     this.hub = LeaseHub.of(o.nodes);
+    this.core = new AgentCore({
+      nodeName: o.nodeName, daemon: 'flanneld', client: o.client, hub: this.hub, clock: o.clock, problems: this.problems,
+      retryMs: o.retryMs, log: (line) => o.log?.(line), sync: () => this.sync(), active: () => !this.stopped,
+    });
     const log = (line: string): void => this.log(line);
     this.subnetManager = new KubeSubnetManager({ client: o.client, hub: this.hub, nodeName: o.nodeName, network: parseIpv4Cidr(o.config.network)!, log });
-    this.events = new EventRecorder(o.client, o.clock, 'flanneld', o.nodeName);
     this.ctx = {
       nodeName: o.nodeName,
       ns: o.host.ns,
       ext: { dev: o.host.eth0.dev, ifaceAddr: o.host.eth0.address, extAddr: o.host.eth0.address },
       subnetManager: this.subnetManager,
       clock: o.clock,
-      problems: { set: (key, message) => this.setProblem(key, message), clear: (key) => this.clearProblem(key) },
+      problems: this.core.reporter,
       resyncPeriodMs: o.resyncPeriodMs ?? 10_000,
       log,
     };
@@ -111,8 +106,8 @@ export class FlannelAgent {
     this.stopped = false;
     this.setPhase('Pending', 'waiting for the Node informer');
     this.o.nodes.start();
-    this.unsubscribe = this.hub.subscribeNode(this.nodeName, () => this.kick());
-    this.timers.push(this.o.clock.setInterval(() => this.kick(), this.ctx.resyncPeriodMs));
+    this.core.track(this.hub.subscribeNode(this.nodeName, () => this.kick()));
+    this.core.resyncEvery(this.ctx.resyncPeriodMs);
     void this.o.nodes.waitForSync().then(() => this.kick());
   }
 
@@ -120,11 +115,7 @@ export class FlannelAgent {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) t.cancel();
-    this.timers = [];
-    this.retry?.cancel();
-    this.unsubscribe?.();
-    await this.loop.idle;
+    await this.core.halt();
     await this.stopNetwork();
     this.setPhase('Stopped', 'stopped');
     this.releaseEnvWaiters();
@@ -171,17 +162,16 @@ export class FlannelAgent {
 
   /** The last log lines (flanneld's log), oldest first. */
   logs(): string[] {
-    return [...this.recent];
+    return this.core.logs();
   }
 
   /** Runs a sync now (and once more if one is running); resolves when the agent is idle again. */
   resync(): Promise<void> {
-    this.kick();
-    return this.loop.idle;
+    return this.core.resync();
   }
 
   private kick(): void {
-    this.loop.kick();
+    this.core.kick();
   }
 
   private async sync(): Promise<void> {
@@ -192,10 +182,10 @@ export class FlannelAgent {
       else await this.ensureLease();
       const net = this.current?.network;
       if (net !== undefined && !this.stopped) this.ensureRules(net);
-      await this.reportCondition();
+      await this.core.reportCondition(this.current !== undefined);
     } catch (err) {
       this.log(`sync failed: ${err instanceof Error ? err.message : String(err)}`);
-      this.scheduleRetry();
+      this.core.scheduleRetry();
     }
     const net = this.current?.network;
     if (net === undefined) return;
@@ -211,21 +201,20 @@ export class FlannelAgent {
       const notAssigned = isKemuError(err, 'ERR_POD_CIDR_NOT_ASSIGNED');
       const message = err instanceof Error ? err.message : String(err);
       this.problems.podCidrMissing = notAssigned;
-      this.setProblem(LEASE_PROBLEM, notAssigned ? `failed to acquire lease: ${message}` : `Error registering network: ${message}`);
+      this.core.setProblem(LEASE_PROBLEM, notAssigned ? `failed to acquire lease: ${message}` : `Error registering network: ${message}`);
       this.setPhase(notAssigned ? 'WaitingForPodCIDR' : 'Failed', message);
       // Waiting for a podCIDR needs no timer: the Node's update triggers the next sync.
-      if (!notAssigned) this.scheduleRetry();
+      if (!notAssigned) this.core.scheduleRetry();
       return;
     }
     const abort = new AbortController();
     this.current = { network, abort, done: network.run(abort.signal) };
     if (this.stopped) return void (await this.stopNetwork());
     this.problems.podCidrMissing = false;
-    this.clearProblem(LEASE_PROBLEM);
+    this.core.clearProblem(LEASE_PROBLEM);
     this.log(`Running backend ${network.backendType}: lease ${network.lease.subnet}, mtu ${network.mtu}`);
     this.releaseEnvWaiters();
-    const node = this.hub.node(this.nodeName);
-    if (node !== undefined) void this.events.normal(node, 'FlannelIsUp', `flannel ${network.backendType}: lease ${network.lease.subnet}, mtu ${network.mtu}`);
+    this.core.normalEvent('FlannelIsUp', `flannel ${network.backendType}: lease ${network.lease.subnet}, mtu ${network.mtu}`);
   }
 
   /** Annotations back if someone changed them; a new network if the podCIDR is not our lease any more. */
@@ -248,17 +237,10 @@ export class FlannelAgent {
     try {
       const changed = ensureFlannelRules(this.o.host.netfilter.ruleset, this.o.config.network, net.lease.subnet, { ipMasq: this.o.config.ipMasq ?? true });
       if (changed > 0) this.log(`iptables: ${changed} flannel chain(s) or jump(s) (re)written`);
-      this.clearProblem('iptables');
+      this.core.clearProblem('iptables');
     } catch (err) {
-      this.setProblem('iptables', `failed to set up iptables rules: ${err instanceof Error ? err.message : String(err)}`);
+      this.core.setProblem('iptables', `failed to set up iptables rules: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-
-  private async reportCondition(): Promise<void> {
-    const node = this.hub.node(this.nodeName);
-    if (node === undefined || this.stopped) return;
-    const patch = networkConditionPatch(node, this.problems.condition(this.current !== undefined), this.o.clock.now());
-    if (patch !== undefined) await this.o.client.patch('nodes', undefined, this.nodeName, 'strategic', patch, 'status');
   }
 
   private async stopNetwork(): Promise<void> {
@@ -267,24 +249,6 @@ export class FlannelAgent {
     this.current = undefined;
     cur.abort.abort();
     await cur.done;
-  }
-
-  private setProblem(key: string, message: string): void {
-    if (!this.problems.set(key, message)) return;
-    this.log(message);
-    const node = this.hub.node(this.nodeName);
-    if (node !== undefined) void this.events.warning(node, problemReason(key, this.problems.podCidrMissing), message);
-    this.kick();
-  }
-
-  private clearProblem(key: string): void {
-    if (this.problems.clear(key)) this.kick();
-  }
-
-  private scheduleRetry(): void {
-    if (this.stopped) return;
-    this.retry?.cancel();
-    this.retry = this.o.clock.setTimeout(() => this.kick(), this.o.retryMs ?? 1000);
   }
 
   private releaseEnvWaiters(): void {
@@ -298,9 +262,6 @@ export class FlannelAgent {
   }
 
   private log(line: string): void {
-    const text = `flanneld[${this.nodeName}]: ${line}`;
-    this.recent.push(text);
-    if (this.recent.length > MAX_LOG_LINES) this.recent.shift();
-    this.o.log?.(text);
+    this.core.log(line);
   }
 }

@@ -10,9 +10,8 @@ import { Ruleset, restore, save } from '../../../src/dataplane/netfilter/index.j
 import { EthernetDevice, NetNamespace } from '../../../src/dataplane/stack/index.js';
 import { CalicoIpam } from '../../../src/cni/calico/ipam.js';
 import { Felix } from '../../../src/cni/calico/felix.js';
-import { RealClock } from '../../../src/util/clock.js';
 import { ipv4 } from '../../../src/net/index.js';
-import { FakeClock } from '../../../src/util/clock.js';
+import { FakeClock, RealClock } from '../../../src/util/clock.js';
 import { oneRack } from './support.js';
 
 function info(name: string, address: string, prefixLength = 24): CalicoNodeInfo {
@@ -174,4 +173,3 @@ describe('cni/calico: views and rules', () => {
     expect(save(ruleset, { tables: ['nat'] })).to.include('-A cali-nat-outgoing -s 192.168.0.0/16');
   });
 });
-
