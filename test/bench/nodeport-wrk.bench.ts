@@ -1,6 +1,6 @@
 /**
- * Keep-alive HTTP requests/s through a NodePort, measured by wrk (Debian package wrk): wrk → the node's
- * real address 127.x.y.N:30080 → spliced into the emulation from the node's gateway → kube-proxy's DNAT
+ * Keep-alive HTTP requests/s through a NodePort, measured by wrk (Debian package wrk) against kemu as
+ * users run it (`kemu up`, the built code, its own process): wrk → the node's real address 127.x.y.N:30080 → spliced into the emulation from the node's gateway → kube-proxy's DNAT
  * on the node → flannel VXLAN when the endpoint is on another node → an emulated agnhost netexec pod
  * (kemu TCP) and back. Baseline in the same run: wrk → HAProxy in TCP mode (Debian package haproxy)
  * balancing round robin over three node:http servers in this process answering the same body — the
@@ -15,9 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { randomNodeAddressBase } from '../support/kemu-process.js';
+import { kemuUp } from '../support/kemu-process.js';
 import type { BenchResult } from './harness.js';
-import { clusterFromText } from '../support/cluster.js';
 import { freePort } from '../support/net.js';
 import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 
@@ -73,6 +72,17 @@ async function startHaproxy(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
+/** `kemu up` is ready before the Deployment's pods are: waits until the NodePort answers 200. */
+async function untilServing(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await new Promise<number>((r) => http.get(url, { agent: false }, (res) => { res.resume(); r(res.statusCode ?? 0); }).on('error', () => r(0)));
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run(): Promise<BenchResult> {
@@ -81,15 +91,15 @@ export async function run(): Promise<BenchResult> {
       if (err.code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install ${tool})`);
     });
   }
-  const cluster = clusterFromText(TOPOLOGY, 'wrk.yaml', { nodeAddressBase: randomNodeAddressBase() });
-  await cluster.start();
+  const kemu_ = await kemuUp(TOPOLOGY);
   // Rounds alternate baseline and kemu, and the ratio is of the medians: on a shared machine a
   // neighbour's burst then lands on both sides rather than on whichever ran during it.
   const kemu: Array<{ rps: number; errors: number }> = [];
   const base: Array<{ rps: number; errors: number }> = [];
   const haproxy = await startHaproxy();
   try {
-    const w1 = (await cluster.status()).nodes.find((n) => n.name === 'w1')!;
+    const w1 = (kemu_.status.nodes as Array<{ name: string; address: string }>).find((n) => n.name === 'w1')!;
+    await untilServing(`http://${w1.address}:30080/hostname`);
     await wrk(`http://${w1.address}:30080/hostname`, 2); // warm-up (ARP, conntrack, JIT)
     for (let r = 0; r < ROUNDS; r++) {
       base.push(await wrk(haproxy.url));
@@ -97,7 +107,7 @@ export async function run(): Promise<BenchResult> {
     }
   } finally {
     await haproxy.stop();
-    await cluster.stop();
+    await kemu_.stop();
   }
   const kemuRps = median(kemu.map((k) => k.rps));
   const baseRps = median(base.map((b) => b.rps));
