@@ -43,7 +43,7 @@ export interface ClusterStatus {
   /** bgp: the node's real BGP listener (calico), where gobgpd and other real daemons peer. */
   nodes: { name: string; internalIP: string; address: string; role: string; ready: boolean; podCIDR: string | null; bgp?: { address: string; port: number } }[];
   /** Real listeners for NodePorts and health-check NodePorts (healthCheck: true) on each node's address. */
-  nodePorts: { node: string; address: string; port: number; protocol: 'TCP' | 'UDP'; healthCheck?: true }[];
+  nodePorts: { node: string; address: string; port: number; protocol: 'TCP' | 'UDP'; healthCheck?: true; proxyHealthz?: true }[];
   /** Real listeners standing for LoadBalancer ingress IPs (one address per ingress IP). */
   loadBalancers: LoadBalancerInfo[];
   /** The cluster DNS server's listener (UDP and TCP on the same port). */

@@ -24,3 +24,5 @@ export { portalRules, initPortalChains, type PortalRule } from './userspace/port
 export { UserspaceProxier, type UserspaceProxierOptions, type UserspaceSyncStats } from './userspace/proxier.js';
 export { healthCheckAfterSync, healthCheckOf, healthResponse, type HealthCheckSink, type HealthCheckUpdate, type ServiceHealth, type HealthResponse } from './healthcheck/state.js';
 export { ServiceHealthServer, type ServiceHealthServerOptions } from './healthcheck/server.js';
+export { PROXY_HEALTHZ_PORT, ProxyHealth, TO_BE_DELETED_TAINT, type ProxyHealthResponse } from './healthcheck/proxy-health.js';
+export { ProxyHealthServer } from './healthcheck/proxy-server.js';

@@ -65,6 +65,8 @@ export abstract class TrackingProxier implements Provider {
    * the modes. Changes applied by a sync that threw are reported with the next successful one.
    */
   onSynced: ((changes: SyncedChanges) => void) | undefined;
+  /** kube-proxy's healthz: told of every queued update (a sync asked for) and every successful sync. */
+  health: { queuedUpdate(): void; updated(): void } | undefined;
   private servicesSynced = false;
   private endpointSlicesSynced = false;
   private readonly onError: ((err: unknown) => void) | undefined;
@@ -82,6 +84,7 @@ export abstract class TrackingProxier implements Provider {
 
   private runSync(): void {
     this.syncProxyRules(); // a throw keeps the records for the next sync (the runner retries)
+    this.health?.updated();
     const services = this.serviceChanges.applied.splice(0);
     const endpoints = this.endpointsChanges.applied.splice(0);
     const onSynced = this.onSynced;
@@ -149,6 +152,7 @@ export abstract class TrackingProxier implements Provider {
   }
 
   sync(): void {
+    if (this.initialized) this.health?.queuedUpdate();
     this.runner.run();
   }
 

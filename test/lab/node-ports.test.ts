@@ -77,6 +77,22 @@ describe('NodePorts on the nodes\' real addresses (netexec pods)', function () {
     expect(status.nodePorts.filter((l) => l.port === 30080).map((l) => l.protocol)).to.deep.equal(['TCP', 'TCP']);
   });
 
+  it('kube-proxy\'s own /healthz and /livez answer on every node\'s real address, port 10256', async () => {
+    const status = await cluster.status();
+    expect(status.nodePorts.filter((l) => l.port === 10256).map((l) => `${l.node} ${l.protocol} ${String(l.proxyHealthz)}`).sort())
+      .to.deep.equal(status.nodes.map((n) => `${n.name} TCP true`).sort());
+    for (const n of status.nodes) {
+      const healthz = await httpGet(`http://${n.address}:10256/healthz`);
+      expect(healthz.status, n.name).to.equal(200);
+      const body = JSON.parse(healthz.body) as { lastUpdated: string; currentTime: string; nodeEligible: boolean };
+      expect(body.nodeEligible).to.equal(true);
+      expect(body.lastUpdated).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC m=\+\d+\.\d{9}$/);
+      expect((await httpGet(`http://${n.address}:10256/livez`)).status).to.equal(200);
+      expect((await httpGet(`http://${n.address}:10256/metrics`)).status).to.equal(404);
+    }
+    expect(cluster.proxyOf('w1')!.proxyHealthz('/healthz')!.status).to.equal(200);
+  });
+
   it('UDP: a real client reaches both pods through w1\'s NodePort; ETP=Cluster masquerades it', async () => {
     const answers = new Set<string>();
     for (let i = 0; i < 16; i++) answers.add(await ask('hostname', '127.0.0.1', addr['w1']!, 30053, real));

@@ -7,13 +7,14 @@
  * DNAT, masquerade and route it like any other packet, encapsulated as the CNI mode does. A
  * LoadBalancer Service's healthCheckNodePort (externalTrafficPolicy: Local) is carried the same way
  * (TCP) to the node's kube-proxy health server, so `curl 127.0.1.2:HCPORT` shows what a cloud load
- * balancer's probe of that node gets.
+ * balancer's probe of that node gets; and so is kube-proxy's own healthz port, 10256, on every node.
  */
 import type { Informer } from '../../api/client/informer.js';
 import type { Service } from '../../api/types.js';
 import type { UdpSocket } from '../../dataplane/stack/index.js';
 import type { Clock } from '../../util/clock.js';
 import { SerialPasses } from '../../util/serial-passes.js';
+import { PROXY_HEALTHZ_PORT } from '../../proxy/healthcheck/proxy-health.js';
 import type { LabNetwork } from '../network/index.js';
 import { clientAddressFor, ensureClientAddress } from './client-address.js';
 import { listenRealUdp } from './udp-relay.js';
@@ -44,6 +45,8 @@ export interface ListenerInfo {
   protocol: 'TCP' | 'UDP';
   /** A healthCheckNodePort (kube-proxy's health server answers), not a Service's NodePort. */
   healthCheck?: true;
+  /** kube-proxy's own /healthz and /livez (port 10256), there on every node whatever the Services. */
+  proxyHealthz?: true;
 }
 
 interface Listener extends ListenerInfo {
@@ -89,7 +92,8 @@ export class NodePortEdge {
   }
 
   list(): ListenerInfo[] {
-    return [...this.listeners.values()].map(({ node, address, port, protocol, healthCheck }) => ({ node, address, port, protocol, ...(healthCheck ? { healthCheck } : {}) }));
+    return [...this.listeners.values()].map(({ node, address, port, protocol, healthCheck, proxyHealthz }) =>
+      ({ node, address, port, protocol, ...(healthCheck ? { healthCheck } : {}), ...(proxyHealthz ? { proxyHealthz } : {}) }));
   }
 
   /** Opens what Services ask for and closes what they no longer do; serialized, level-triggered. */
@@ -99,7 +103,8 @@ export class NodePortEdge {
 
   private async sync(): Promise<void> {
     if (this.stopped) return;
-    const wanted = new Set<string>();
+    // kube-proxy's healthz port is always there (`curl NODE:10256/healthz`, as a cloud LB probes it).
+    const wanted = new Set<string>([`TCP/${PROXY_HEALTHZ_PORT}`]);
     const healthChecks = new Set<string>();
     for (const svc of this.opts.services.list()) {
       for (const p of nodePortsOf(svc)) wanted.add(p);
@@ -127,6 +132,7 @@ export class NodePortEdge {
         try {
           const l = protocol === 'TCP' ? await this.listenTcp(node, Number(port)) : await this.listenUdp(node, Number(port));
           if (healthChecks.has(p)) l.healthCheck = true;
+          if (p === `TCP/${PROXY_HEALTHZ_PORT}`) l.proxyHealthz = true;
           this.listeners.set(key, l);
         } catch (err) {
           this.opts.onError(new Error(`cannot listen on ${node.realAddress}:${port}/${protocol} for node ${node.name}: ${(err as Error).message}`));
