@@ -44,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       'after',
       '\nEvery node has an address on this machine (127.0.1.1, 127.0.1.2, ... in file order); a Service\n' +
         'NodePort is reachable on each of them: curl http://127.0.1.2:30080/hostname\n' +
+        'and kube-proxy\'s own health: curl http://127.0.1.2:10256/healthz\n' +
         'With spec.networking.loadBalancerPool, each LoadBalancer ingress IP gets one too (127.0.2.1, ...),\n' +
         'listed in the status file under loadBalancers.\n' +
         '\nExamples:\n  kemu up topologies/demo.yaml\n  kubectl --kubeconfig .kemu/kubeconfig get nodes,pods,svc -o wide\n' +

@@ -66,15 +66,14 @@ function nodePortLines(status: ClusterStatus | undefined): string {
   if (status === undefined || status.nodePorts.length === 0) return '';
   const worker = status.nodes.find((n) => n.role === 'worker') ?? status.nodes[0]!;
   const ports = [...new Set(status.nodePorts.filter((p) => !p.healthCheck && !p.proxyHealthz).map((p) => `${p.protocol}/${p.port}`))];
-  const healthz = status.nodePorts.some((p) => p.proxyHealthz)
-    ? `  curl http://${worker.address}:10256/healthz   # kube-proxy's health on ${worker.name} (every node)\n`
-    : '';
+  const healthz = status.nodePorts.find((p) => p.proxyHealthz);
+  const healthzLine = healthz === undefined ? '' : `  curl http://${worker.address}:${healthz.port}/healthz   # kube-proxy's health on ${worker.name} (every node)\n`;
   return ports.map((p) => {
     const [protocol, port] = p.split('/');
     return protocol === 'TCP'
       ? `  curl http://${worker.address}:${port}/   # NodePort ${port} on ${worker.name} (every node listens)\n`
       : `  echo hostname | nc -u -w1 ${worker.address} ${port}   # UDP NodePort ${port} on ${worker.name}\n`;
-  }).join('') + healthz;
+  }).join('') + healthzLine;
 }
 
 /** One line per LoadBalancer ingress IP with a real address. */

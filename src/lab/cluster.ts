@@ -15,7 +15,7 @@ import { HostAgent } from './host-agent.js';
 import { InMemoryRuntime } from '../node/runtime.js';
 import { isNodeReady } from '../api/conditions.js';
 import { NodeProxy, type ProxyMode } from './node-proxy.js';
-import { NodePortEdge } from './edge/node-ports.js';
+import { type ListenerInfo, NodePortEdge } from './edge/node-ports.js';
 import { BgpEdge, DEFAULT_BGP_EDGE_PORT } from './edge/bgp-edge.js';
 import { type LoadBalancerInfo, LoadBalancerEdge } from './edge/load-balancers.js';
 import { type ClusterCni, type NodeCni, createCniDaemons } from './cni.js';
@@ -42,8 +42,8 @@ export interface ClusterStatus {
   kubeconfig?: string;
   /** bgp: the node's real BGP listener (calico), where gobgpd and other real daemons peer. */
   nodes: { name: string; internalIP: string; address: string; role: string; ready: boolean; podCIDR: string | null; bgp?: { address: string; port: number } }[];
-  /** Real listeners for NodePorts and health-check NodePorts (healthCheck: true) on each node's address. */
-  nodePorts: { node: string; address: string; port: number; protocol: 'TCP' | 'UDP'; healthCheck?: true; proxyHealthz?: true }[];
+  /** Real listeners on each node's address: NodePorts, health-check NodePorts (healthCheck), kube-proxy's healthz (proxyHealthz). */
+  nodePorts: ListenerInfo[];
   /** Real listeners standing for LoadBalancer ingress IPs (one address per ingress IP). */
   loadBalancers: LoadBalancerInfo[];
   /** The cluster DNS server's listener (UDP and TCP on the same port). */

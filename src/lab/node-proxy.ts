@@ -7,14 +7,14 @@
  * on the host answers healthCheckNodePorts (LoadBalancer, externalTrafficPolicy: Local), and stale UDP
  * conntrack entries are deleted. kube-proxy's own /healthz and /livez answer on port 10256
  * (healthy unless a queued update waits longer than 2 × syncPeriod; /healthz also 503 while the
- * node is being deleted or tainted ToBeDeletedByClusterAutoscaler). Started when the host powers on, stopped when it powers off; a new
- * start begins with a full sync, as a booting kube-proxy does.
+ * node is being deleted or tainted ToBeDeletedByClusterAutoscaler). Started when the host powers
+ * on, stopped when it powers off; a new start begins with a full sync, as a booting kube-proxy does.
  */
 import type { InformerFactory } from '../api/client/factory.js';
 import { type Netfilter, save } from '../dataplane/netfilter/index.js';
 import type { NetNamespace } from '../dataplane/stack/index.js';
 import {
-  type HealthResponse, IpvsProxier, IptablesProxier, type Provider, type ProxyConfigHandle, ProxyHealth, ProxyHealthServer, ServiceHealthServer,
+  type HealthResponse, IpvsProxier, IptablesProxier, type Provider, type ProxyConfigHandle, ProxyHealth, type ProxyHealthResponse, ProxyHealthServer, ServiceHealthServer,
   UserspaceProxier, healthCheckAfterSync, healthResponse, ipvsadmList, runProxyConfig,
 } from '../proxy/index.js';
 import type { Node } from '../api/types.js';
@@ -98,7 +98,7 @@ export class NodeProxy {
   }
 
   /** kube-proxy's /healthz and /livez: the answer to GET `path` on port 10256 (undefined while off). */
-  proxyHealthz(path = '/healthz'): ReturnType<ProxyHealth['respond']> | undefined {
+  proxyHealthz(path = '/healthz'): ProxyHealthResponse | undefined {
     return this.proxyHealth?.respond(path);
   }
 

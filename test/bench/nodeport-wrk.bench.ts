@@ -91,14 +91,14 @@ export async function run(): Promise<BenchResult> {
       if (err.code === 'ENOENT') throw new Error(`${tool} is not installed (apt-get install ${tool})`);
     });
   }
-  const kemu_ = await kemuUp(TOPOLOGY);
+  const up = await kemuUp(TOPOLOGY);
   // Rounds alternate baseline and kemu, and the ratio is of the medians: on a shared machine a
   // neighbour's burst then lands on both sides rather than on whichever ran during it.
   const kemu: Array<{ rps: number; errors: number }> = [];
   const base: Array<{ rps: number; errors: number }> = [];
   const haproxy = await startHaproxy();
   try {
-    const w1 = (kemu_.status.nodes as Array<{ name: string; address: string }>).find((n) => n.name === 'w1')!;
+    const w1 = (up.status.nodes as Array<{ name: string; address: string }>).find((n) => n.name === 'w1')!;
     await untilServing(`http://${w1.address}:30080/hostname`);
     await wrk(`http://${w1.address}:30080/hostname`, 2); // warm-up (ARP, conntrack, JIT)
     for (let r = 0; r < ROUNDS; r++) {
@@ -107,7 +107,7 @@ export async function run(): Promise<BenchResult> {
     }
   } finally {
     await haproxy.stop();
-    await kemu_.stop();
+    await up.stop();
   }
   const kemuRps = median(kemu.map((k) => k.rps));
   const baseRps = median(base.map((b) => b.rps));

@@ -9,22 +9,11 @@ import { promisify } from 'node:util';
 import { HttpClient } from '../../src/api/client/http.js';
 import type { EndpointSlice, Node, Pod } from '../../src/api/types.js';
 import { kemuUp, REPO, type KemuUp } from '../support/kemu-process.js';
-import { serviceManifest, topologyHeader } from '../support/manifests.js';
+import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 
 const exec = promisify(execFile);
 
-const TOPOLOGY = topologyHeader('cp-e2e', { speed: 20 }) + `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47, args: [netexec], ports: [{name: http, containerPort: 8080}]}]
-${serviceManifest('web', '[{port: 80, targetPort: http}]')}`;
+const TOPOLOGY = topologyHeader('cp-e2e', { speed: 20 }) + netexecDeployment('web', 4) + serviceManifest('web', '[{port: 80, targetPort: http}]');
 
 function inCidr(ip: string, cidr: string): boolean {
   const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);

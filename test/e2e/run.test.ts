@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, randomNodeAddressBase } from '../support/kemu-process.js';
-import { serviceManifest } from '../support/manifests.js';
+import { netexecDeployment, serviceManifest } from '../support/manifests.js';
 
 const topology = (asserts: string) => `apiVersion: kemu.dev/v1alpha1
 kind: Topology
@@ -22,18 +22,7 @@ spec:
     - {step: ping, name: to-pod, from: node/cp, to: pod/app=web, count: 3}
     - {step: http, name: nodeport, from: external, to: nodeport/w1:30080, count: 3}
 ${asserts}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47, args: [netexec, --http-port=8080]}]
-${serviceManifest('web', '[{port: 80, targetPort: 8080, nodePort: 30080}]', { type: 'NodePort' })}`;
+${netexecDeployment('web', 1)}${serviceManifest('web', '[{port: 80, targetPort: 8080, nodePort: 30080}]', { type: 'NodePort' })}`;
 
 interface Ran {
   code: number;

@@ -9,20 +9,9 @@ import { ping } from '../../src/dataplane/stack/index.js';
 import type { Pod } from '../../src/api/types.js';
 import { podCidrOf } from '../../src/lab/networked-runtime.js';
 import { clusterFromText } from '../support/cluster.js';
-import { topologyHeader } from '../support/manifests.js';
+import { netexecDeployment, topologyHeader } from '../support/manifests.js';
 
-const TOPOLOGY = topologyHeader('podnet', { nodes: ['cp', 'w1'], speed: 10 }) + `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.47}]
-`;
+const TOPOLOGY = topologyHeader('podnet', { nodes: ['cp', 'w1'], speed: 10 }) + netexecDeployment('web', 2);
 
 describe('pod networking in a running cluster', function () {
   this.timeout(20_000);

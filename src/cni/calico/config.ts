@@ -4,7 +4,7 @@
  * (AS number, node-to-node mesh, route reflectors) and the numbers calico uses for its devices.
  */
 import { VXLAN_OVERHEAD, VXLAN_PORT } from '../../net/index.js';
-import type { CalicoMode, Networking } from '../../topology/types.js';
+import type { CalicoConfig, CalicoMode, Networking } from '../../topology/types.js';
 import { KemuError } from '../../util/errors.js';
 
 /** Outer IPv4 header of IP-in-IP: calico's ipip MTU is the underlay's minus 20. */
@@ -19,17 +19,10 @@ export const DEFAULT_RR_CLUSTER_ID = '244.0.0.1';
 /** The next hop every calico pod routes to; the host's veth answers ARP for it (proxy ARP). */
 export const POD_GATEWAY = '169.254.1.1';
 
-export interface CalicoNetConfig {
+/** The topology's calico settings (mode, crossSubnet, blockSize, AS, mesh, reflectors) and what calico derives. */
+export interface CalicoNetConfig extends Omit<CalicoConfig, 'plugin'> {
   /** The default IP pool, e.g. "192.168.0.0/16". */
   pool: string;
-  mode: CalicoMode;
-  /** ipip/vxlan: encapsulate only toward nodes on another subnet. */
-  crossSubnet: boolean;
-  blockSize: number;
-  asNumber: number;
-  nodeToNodeMesh: boolean;
-  /** Names of the nodes acting as route reflectors. */
-  routeReflectors: string[];
   /** The pool's natOutgoing: masquerade pod traffic leaving the pool (default pool: true). */
   natOutgoing: boolean;
   /** routeReflectorClusterID of the route reflector nodes. */

@@ -49,6 +49,8 @@ export interface ListenerInfo {
   proxyHealthz?: true;
 }
 
+const HEALTHZ_KEY = `TCP/${PROXY_HEALTHZ_PORT}`;
+
 interface Listener extends ListenerInfo {
   close(): Promise<void>;
 }
@@ -104,7 +106,7 @@ export class NodePortEdge {
   private async sync(): Promise<void> {
     if (this.stopped) return;
     // kube-proxy's healthz port is always there (`curl NODE:10256/healthz`, as a cloud LB probes it).
-    const wanted = new Set<string>([`TCP/${PROXY_HEALTHZ_PORT}`]);
+    const wanted = new Set<string>([HEALTHZ_KEY]);
     const healthChecks = new Set<string>();
     for (const svc of this.opts.services.list()) {
       for (const p of nodePortsOf(svc)) wanted.add(p);
@@ -132,7 +134,7 @@ export class NodePortEdge {
         try {
           const l = protocol === 'TCP' ? await this.listenTcp(node, Number(port)) : await this.listenUdp(node, Number(port));
           if (healthChecks.has(p)) l.healthCheck = true;
-          if (p === `TCP/${PROXY_HEALTHZ_PORT}`) l.proxyHealthz = true;
+          if (p === HEALTHZ_KEY) l.proxyHealthz = true;
           this.listeners.set(key, l);
         } catch (err) {
           this.opts.onError(new Error(`cannot listen on ${node.realAddress}:${port}/${protocol} for node ${node.name}: ${(err as Error).message}`));

@@ -4,10 +4,10 @@
  * ServiceHealthServer does for healthCheckNodePorts.
  */
 import { type Server, createServer } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { NetNamespace } from '../../dataplane/stack/index.js';
 import { TcpLayer, type TcpServer, type TcpSocket } from '../../dataplane/tcp/index.js';
 import { PROXY_HEALTHZ_PORT, type ProxyHealth } from './proxy-health.js';
+import { acceptInto } from './server.js';
 
 export class ProxyHealthServer {
   private readonly http: Server;
@@ -22,12 +22,7 @@ export class ProxyHealthServer {
       res.end(r.body);
     });
     this.listener = TcpLayer.of(ns).listen(port);
-    this.listener.on('connection', (socket: TcpSocket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
-      this.http.emit('connection', socket as unknown as Duplex);
-    });
+    acceptInto(this.http, this.listener, this.sockets);
   }
 
   close(): void {

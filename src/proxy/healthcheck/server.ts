@@ -26,6 +26,16 @@ interface Instance {
   listener: TcpServer;
 }
 
+/** Hands every connection `listener` accepts to `http` (node:http runs over kemu TCP), tracked in `sockets` for close. */
+export function acceptInto(http: Server, listener: TcpServer, sockets: Set<TcpSocket>): void {
+  listener.on('connection', (socket: TcpSocket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    http.emit('connection', socket as unknown as Duplex);
+  });
+}
+
 export class ServiceHealthServer implements HealthCheckSink {
   private readonly instances = new Map<string, Instance>();
   private readonly byPort = new Map<number, Instance>();
@@ -99,12 +109,7 @@ export class ServiceHealthServer implements HealthCheckSink {
       return;
     }
     const inst: Instance = { namespace, name, port, localEndpoints, listener };
-    listener.on('connection', (socket: TcpSocket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
-      this.http.emit('connection', socket as unknown as Duplex);
-    });
+    acceptInto(this.http, listener, this.sockets);
     this.instances.set(nsn, inst);
     this.byPort.set(port, inst);
   }

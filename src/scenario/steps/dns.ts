@@ -5,10 +5,10 @@
  * One try per name with the step's timeout, and the failure said precisely: a query nobody
  * answered is a timeout, not "no such host".
  */
-import dnsPacket from 'dns-packet';
 import type { Pod } from '../../api/types.js';
 import { type NetNamespace, describeIcmpError } from '../../dataplane/stack/index.js';
 import { candidateNames, podResolvConf } from '../../node/resolv-conf.js';
+import { queryA } from '../../lab/dns/stub-resolver.js';
 import type { DnsStep } from '../../topology/scenario-types.js';
 import type { ScenarioContext } from '../context.js';
 import { summarize, tally } from '../measure/stats.js';
@@ -46,38 +46,18 @@ async function lookup(ctx: ScenarioContext, from: SourcePlace, step: DnsStep): P
   if (server === undefined) return { ok: false, error: 'no nameserver in resolv.conf' };
   let last: Answer = { ok: false, error: 'no name to ask' };
   for (const name of candidateNames(step.query, conf)) {
-    last = await queryA(ctx, from.ns, server, name, step.timeout);
+    last = await ask(from.ns, server, name, step.timeout);
     if (last.ok || last.error.startsWith('timeout')) return last;
   }
   return last;
 }
 
-function queryA(ctx: ScenarioContext, ns: NetNamespace, server: string, name: string, timeoutMs: number): Promise<Answer> {
-  const id = Math.floor(Math.random() * 0x10000);
-  const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
-  const sock = ns.udp.bind(0);
-  return new Promise<Answer>((resolve) => {
-    const finish = (a: Answer): void => {
-      timer.cancel();
-      sock.close();
-      resolve(a);
-    };
-    const timer = ctx.clock.setTimeout(() => finish({ ok: false, error: `timeout: no answer from ${server}:53 within ${timeoutMs} ms` }), timeoutMs);
-    sock.onMessage((payload) => {
-      let reply;
-      try {
-        reply = dnsPacket.decode(Buffer.from(payload));
-      } catch {
-        return; // malformed: ignored, as the stub resolver does; the timeout decides
-      }
-      if (reply.id !== id) return;
-      const rcode = (reply.flags ?? 0) & 0xf;
-      const a = (reply.answers ?? []).find((r) => r.type === 'A');
-      const address = a?.type === 'A' ? a.data : undefined;
-      if (rcode === 0 && typeof address === 'string') finish({ ok: true, address });
-      else finish({ ok: false, error: rcode === 3 ? `NXDOMAIN for ${name}` : rcode === 0 ? `no A record for ${name}` : `rcode ${rcode} for ${name}` });
-    });
-    sock.onError((err) => finish({ ok: false, error: `${describeIcmpError(err.type, err.code, err.nextHopMtu)} from ${server}:53` }));
-    sock.send(server, 53, query);
-  });
+/** One query, its outcome said as the step reports it. */
+async function ask(ns: NetNamespace, server: string, name: string, timeoutMs: number): Promise<Answer> {
+  const o = await queryA(ns, server, name, timeoutMs);
+  if (o.kind === 'timeout') return { ok: false, error: `timeout: no answer from ${server}:53 within ${timeoutMs} ms` };
+  if (o.kind === 'unreachable') return { ok: false, error: `${describeIcmpError(o.error.type, o.error.code, o.error.nextHopMtu)} from ${server}:53` };
+  const address = o.addresses[0];
+  if (o.rcode === 0 && address !== undefined) return { ok: true, address };
+  return { ok: false, error: o.rcode === 3 ? `NXDOMAIN for ${name}` : o.rcode === 0 ? `no A record for ${name}` : `rcode ${o.rcode} for ${name}` };
 }
