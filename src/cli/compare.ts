@@ -15,14 +15,14 @@ import { type CniMode, DEFAULT_COMPARE_MODES, parseModes, parseProxyModes } from
 import { formatDiagnostic, loadTopologyFile } from '../topology/load.js';
 import type { KubeProxyMode } from '../topology/types.js';
 import { defaultProgressMode } from '../util/progress.js';
+import { type RealAddressOverrides, realAddressOverrides } from '../lab/from-topology.js';
 
-export interface CompareCommandOptions {
+export interface CompareCommandOptions extends RealAddressOverrides {
   modes?: string;
   proxyModes?: string;
   json?: boolean;
   html?: string;
   speed?: number;
-  nodeAddressBase?: string;
 }
 
 export async function compareCommand(file: string, opts: CompareCommandOptions, stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
@@ -41,7 +41,7 @@ export async function compareCommand(file: string, opts: CompareCommandOptions, 
     return 1;
   }
   const report = await compareModes(loaded.value, {
-    modes, proxyModes, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase,
+    modes, proxyModes, speed: opts.speed, ...realAddressOverrides(opts),
     progress: defaultProgressMode(Boolean(opts.json), stderr as NodeJS.WriteStream), out: stderr,
   });
   stdout.write(opts.json ? renderJson(report) : renderCompareTable(report));

@@ -13,6 +13,8 @@ import { registerCaptureCommand } from './capture.js';
 import { runCommand } from './run.js';
 import { compareCommand } from './compare.js';
 import { bgpCommand } from './bgp.js';
+import { DEFAULT_NODE_ADDRESS_BASE, SHARED_REAL_ADDRESS } from '../lab/from-topology.js';
+import { DEFAULT_LB_ADDRESS_BASE } from '../lab/edge/lb-backends.js';
 
 export async function run(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -28,16 +30,14 @@ export async function run(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run `kemu --help` for usage)');
 
-  program
+  withRealAddressOptions(program
     .command('up')
     .description('run a topology until interrupted (Ctrl-C); writes a kubeconfig for kubectl')
-    .argument('<file>', 'topology file (YAML: a kind: Topology document and Kubernetes manifests)')
+    .argument('<file>', 'topology file (YAML: a kind: Topology document and Kubernetes manifests)'))
     .option('--api-port <port>', 'API server port on 127.0.0.1 (0 = any free port)', parsePort)
     .option('--kubeconfig <path>', 'where to write the kubeconfig', '.kemu/kubeconfig')
     .option('--status-file <path>', 'write cluster status as JSON here once ready')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
-    .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
-    .option('--lb-address-base <ip>', 'LoadBalancer ingress IPs get real addresses after this one (the pool\'s N-th address is this + N)', parseLbLoopback, '127.0.2.0')
     .option('--bgp-port <port>', 'calico: real BGP port on every node address, for gobgpd & co (0 = a free port each; default 179)', parsePort)
     .option('--json', 'log JSON lines on stderr instead of a progress display')
     .addHelpText(
@@ -47,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
         'and kube-proxy\'s own health: curl http://127.0.1.2:10256/healthz\n' +
         'With spec.networking.loadBalancerPool, each LoadBalancer ingress IP gets one too (127.0.2.1, ...),\n' +
         'listed in the status file under loadBalancers.\n' +
+        'Off Linux (or with --distinct-ports) all of them are 127.0.0.1 and every listener has a port of its\n' +
+        'own instead: kemu up prints the first worker\'s, the status file all (nodePorts[].port → .nodePort).\n' +
         '\nExamples:\n  kemu up topologies/demo.yaml\n  kubectl --kubeconfig .kemu/kubeconfig get nodes,pods,svc -o wide\n' +
         '  kemu up topologies/demo.yaml --api-port 0 --status-file /tmp/kemu.json --json',
     )
@@ -112,14 +114,13 @@ export async function run(argv: string[]): Promise<number> {
       exitCode = await bgpCommand(name, opts);
     });
 
-  program
+  withRealAddressOptions(program
     .command('run')
     .description('bring a topology up, run its scenario (spec.scenario) with progress, print results, tear down; exit 1 if an assert failed')
-    .argument('<file>', 'topology file with a scenario')
+    .argument('<file>', 'topology file with a scenario'))
     .option('--mode <mode>', 'run in this CNI mode instead of the file\'s (flannel-udp, flannel-vxlan, flannel-host-gw, calico-bgp, calico-ipip, calico-vxlan, calico-cross-subnet)')
     .option('--proxy-mode <mode>', 'kube-proxy mode instead of the file\'s (iptables, ipvs, userspace)')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
-    .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
     .option('--verbose', 'show the cluster\'s start-up phases too')
     .option('--json', 'print the results as JSON on stdout (progress as JSON lines on stderr)')
     .addHelpText('after', '\nExamples:\n  kemu run topologies/compare-two-racks.yaml\n  kemu run topologies/compare-two-racks.yaml --mode flannel-host-gw --json')
@@ -127,15 +128,14 @@ export async function run(argv: string[]): Promise<number> {
       exitCode = await runCommand(file, opts);
     });
 
-  program
+  withRealAddressOptions(program
     .command('compare')
     .description('run a topology\'s scenario once per CNI (and proxy) mode and compare what each costs and where each breaks')
-    .argument('<file>', 'topology file with a scenario')
+    .argument('<file>', 'topology file with a scenario'))
     .option('--modes <list>', 'comma-separated CNI modes (default: the seven flannel and calico modes)')
     .option('--proxy-modes <list>', 'comma-separated kube-proxy modes to cross with the CNI modes (iptables, ipvs, userspace)')
     .option('--html <file>', 'also write a self-contained HTML report with charts')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
-    .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, '127.0.1.0')
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText('after', '\nExample:\n  kemu compare topologies/compare-two-racks.yaml --html report.html\n' +
       '  kemu compare topologies/compare-two-racks.yaml --modes flannel-vxlan,flannel-host-gw --proxy-modes iptables,ipvs')
@@ -154,6 +154,18 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   return exitCode;
+}
+
+/**
+ * Where real clients reach the cluster: the same three options on up, run and compare. Without
+ * --distinct-ports / --no-distinct-ports the platform decides (distinct ports everywhere but Linux).
+ */
+function withRealAddressOptions(cmd: Command): Command {
+  return cmd
+    .option('--node-address-base <ip>', 'nodes get real addresses after this one (NodePorts listen there)', parseLoopback, DEFAULT_NODE_ADDRESS_BASE)
+    .option('--lb-address-base <ip>', 'LoadBalancer ingress IPs get real addresses after this one (the pool\'s N-th address is this + N)', parseLbLoopback, DEFAULT_LB_ADDRESS_BASE)
+    .option('--distinct-ports', `every node on ${SHARED_REAL_ADDRESS}, each NodePort of each node on a free port of its own (the status file maps them; default where 127.0.1.N cannot be bound: not Linux)`)
+    .option('--no-distinct-ports', 'a real address per node even off Linux (after `ifconfig lo0 alias 127.0.1.N` for each node, as root)');
 }
 
 function parsePort(v: string): number {

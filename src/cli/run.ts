@@ -10,14 +10,14 @@ import { renderRunTable } from '../report/table.js';
 import { type CniMode, parseModes, parseProxyModes } from '../scenario/modes.js';
 import { runSucceeded, runTopology } from '../scenario/run.js';
 import { formatDiagnostic, loadTopologyFile } from '../topology/load.js';
+import { type RealAddressOverrides, realAddressOverrides } from '../lab/from-topology.js';
 import { createProgress, defaultProgressMode } from '../util/progress.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends RealAddressOverrides {
   mode?: string;
   proxyMode?: string;
   json?: boolean;
   speed?: number;
-  nodeAddressBase?: string;
   /** Show the cluster's own start-up phases (default: only its warnings). */
   verbose?: boolean;
 }
@@ -43,7 +43,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, stdout: 
   const clusterProgress = createProgress(opts.verbose ? display : display === 'json' ? 'json' : 'silent', stderr);
   progress.starting('starting the cluster');
   const result = await runTopology(loaded.value, {
-    ...(mode ? { mode } : {}), ...(proxyMode ? { proxyMode } : {}), speed: opts.speed, nodeAddressBase: opts.nodeAddressBase,
+    ...(mode ? { mode } : {}), ...(proxyMode ? { proxyMode } : {}), speed: opts.speed, ...realAddressOverrides(opts),
     clusterProgress, hooks: progress.hooks,
   });
   progress.finish(result);

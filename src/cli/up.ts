@@ -2,18 +2,17 @@
 import { resolve } from 'node:path';
 import { loadTopologyFile, formatDiagnostic } from '../topology/load.js';
 import { Cluster, type ClusterStatus } from '../lab/cluster.js';
-import { fromTopology } from '../lab/from-topology.js';
+import { type RealAddressOverrides, fromTopology, realAddressOverrides } from '../lab/from-topology.js';
 import { kubeconfigYaml, writeFileAtomic } from '../lab/kubeconfig.js';
 import { RealClock } from '../util/clock.js';
 import { createProgress, defaultProgressMode } from '../util/progress.js';
+import { loadBalancerLines, nodePortLines } from './up-lines.js';
 
-export interface UpOptions {
+export interface UpOptions extends RealAddressOverrides {
   apiPort?: number;
   kubeconfig: string;
   statusFile?: string;
   speed?: number;
-  nodeAddressBase?: string;
-  lbAddressBase?: string;
   bgpPort?: number;
   json?: boolean;
 }
@@ -25,7 +24,7 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
     for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     return 1;
   }
-  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase, lbAddressBase: opts.lbAddressBase, bgpPort: opts.bgpPort });
+  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, ...realAddressOverrides(opts), bgpPort: opts.bgpPort });
   const cluster = new Cluster(config, new RealClock(), progress);
   const kubeconfig = resolve(opts.kubeconfig);
   let status: ClusterStatus | undefined;
@@ -59,29 +58,4 @@ export async function upCommand(file: string, opts: UpOptions): Promise<number> 
   await cluster.stop();
   phase.done();
   return 0;
-}
-
-/** One curl line per NodePort (on the first worker's address), so users see where Services are. */
-function nodePortLines(status: ClusterStatus | undefined): string {
-  if (status === undefined || status.nodePorts.length === 0) return '';
-  const worker = status.nodes.find((n) => n.role === 'worker') ?? status.nodes[0]!;
-  const ports = [...new Set(status.nodePorts.filter((p) => !p.healthCheck && !p.proxyHealthz).map((p) => `${p.protocol}/${p.port}`))];
-  const healthz = status.nodePorts.find((p) => p.proxyHealthz);
-  const healthzLine = healthz === undefined ? '' : `  curl http://${worker.address}:${healthz.port}/healthz   # kube-proxy's health on ${worker.name} (every node)\n`;
-  return ports.map((p) => {
-    const [protocol, port] = p.split('/');
-    return protocol === 'TCP'
-      ? `  curl http://${worker.address}:${port}/   # NodePort ${port} on ${worker.name} (every node listens)\n`
-      : `  echo hostname | nc -u -w1 ${worker.address} ${port}   # UDP NodePort ${port} on ${worker.name}\n`;
-  }).join('') + healthzLine;
-}
-
-/** One line per LoadBalancer ingress IP with a real address. */
-function loadBalancerLines(status: ClusterStatus | undefined): string {
-  return (status?.loadBalancers ?? []).map((lb) => {
-    const p = lb.ports.find((x) => x.protocol === 'TCP') ?? lb.ports[0]!;
-    return p.protocol === 'TCP'
-      ? `  curl http://${lb.address}:${p.port}/   # LoadBalancer ${lb.service} (ingress ${lb.ingressIP})\n`
-      : `  echo hostname | nc -u -w1 ${lb.address} ${p.port}   # UDP LoadBalancer ${lb.service} (ingress ${lb.ingressIP})\n`;
-  }).join('');
 }

@@ -17,6 +17,7 @@ import { isNodeReady } from '../api/conditions.js';
 import { NodeProxy, type ProxyMode } from './node-proxy.js';
 import { type ListenerInfo, NodePortEdge } from './edge/node-ports.js';
 import { BgpEdge, DEFAULT_BGP_EDGE_PORT } from './edge/bgp-edge.js';
+import { SHARED_REAL_ADDRESS } from './from-topology.js';
 import { type LoadBalancerInfo, LoadBalancerEdge } from './edge/load-balancers.js';
 import { type ClusterCni, type NodeCni, createCniDaemons } from './cni.js';
 import { registerShowApi } from './show.js';
@@ -222,6 +223,7 @@ export class Cluster {
       services: this.controlPlane.factory.informer<Service>('services'),
       clock: this.clock,
       udpIdleMs: this.config.timing.conntrackUDPTimeout,
+      distinctPorts: this.config.distinctPorts,
       onError: (err) => p?.warn(`node ports: ${err.message}`),
     });
     await this.edge.start();
@@ -233,6 +235,7 @@ export class Cluster {
         nodeObjects: this.controlPlane.factory.informer<Node>('nodes'),
         pool: this.config.loadBalancerPool,
         addressBase: this.config.lbAddressBase,
+        ...(this.config.distinctPorts ? { sharedAddress: SHARED_REAL_ADDRESS } : {}),
         clock: this.clock,
         udpIdleMs: this.config.timing.conntrackUDPTimeout,
         probe: (node, svc) => this.proxyOf(node)?.serviceHealth(svc)?.status,
@@ -244,7 +247,9 @@ export class Cluster {
       this.bgpEdge = new BgpEdge({ network: this.network, nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })), port: this.config.bgpPort ?? DEFAULT_BGP_EDGE_PORT, onError: (err) => p?.warn(`bgp edge: ${err.message}`) });
       await this.bgpEdge.start();
     }
-    phase?.done(`nodes at ${this.config.nodes[0]?.realAddress ?? '-'}${this.config.nodes.length > 1 ? ` … ${this.config.nodes.at(-1)!.realAddress}` : ''}`);
+    phase?.done(this.config.distinctPorts
+      ? `nodes at ${SHARED_REAL_ADDRESS}, a port of its own for each node's port (status: nodePorts)`
+      : `nodes at ${this.config.nodes[0]?.realAddress ?? '-'}${this.config.nodes.length > 1 ? ` … ${this.config.nodes.at(-1)!.realAddress}` : ''}`);
 
     phase = p?.phase('Manifests');
     await this.applyManifests((done, total) => phase?.update(`${done}/${total}`));
@@ -364,6 +369,12 @@ export class Cluster {
       for (const px of proxies) px.syncNow();
       await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 20));
     }
+  }
+
+  /** Where a real client reaches NODE's port (a NodePort): the node's real address and the real port. */
+  realEndpoint(node: string, nodePort: number, protocol: 'TCP' | 'UDP' = 'TCP'): { address: string; port: number } | undefined {
+    const l = this.edge?.list().find((x) => x.node === node && x.nodePort === nodePort && x.protocol === protocol);
+    return l === undefined ? undefined : { address: l.address, port: l.port };
   }
 
   apiUrl(): string {

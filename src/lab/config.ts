@@ -7,7 +7,7 @@ export interface ClusterNodeConfig {
   name: string;
   role: 'control-plane' | 'worker';
   address: string;
-  /** The node's address on this machine (127.0.1.N): real clients reach its NodePorts there. */
+  /** The node's address on this machine (127.0.1.N; 127.0.0.1 with distinctPorts): real clients reach its NodePorts there. */
   realAddress: string;
   subnet: string;
   labels: Record<string, string>;
@@ -36,6 +36,11 @@ export interface ClusterConfig {
   loadBalancerPool?: string;
   /** Real address standing for the pool's network address: ingress IP N of the pool listens on base + N. */
   lbAddressBase: string;
+  /**
+   * Every node and ingress IP on 127.0.0.1 with a free real port per listener (not Linux, or asked):
+   * the edges' list() and the status file map each real port to the port it stands for.
+   */
+  distinctPorts: boolean;
   nodes: ClusterNodeConfig[];
   manifests: ManifestRef[];
   /** Real port of the nodes' BGP listeners (calico; 179 when unset, 0 = a free port per node). */

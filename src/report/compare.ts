@@ -5,6 +5,7 @@
  */
 import type { CniMode } from '../scenario/modes.js';
 import { runTopology } from '../scenario/run.js';
+import { type RealAddressOverrides, realAddressOverrides } from '../lab/from-topology.js';
 import type { RunResult } from '../scenario/types.js';
 import type { KubeProxyMode, LoadedTopology } from '../topology/types.js';
 import { type Clock, RealClock } from '../util/clock.js';
@@ -12,11 +13,10 @@ import type { ProgressMode } from '../util/progress.js';
 import { createRunProgress } from './progress.js';
 import { type CompareReport, buildReport } from './summary.js';
 
-export interface CompareOptions {
+export interface CompareOptions extends RealAddressOverrides {
   modes: CniMode[];
   /** Empty: the file's own proxy mode only. */
   proxyModes: KubeProxyMode[];
-  nodeAddressBase?: string;
   speed?: number;
   progress: ProgressMode;
   out?: NodeJS.WritableStream;
@@ -36,7 +36,7 @@ export async function compareModes(loaded: LoadedTopology, o: CompareOptions): P
     const progress = createRunProgress(label, steps, o.progress, o.out);
     progress.starting('starting the cluster');
     const r = await runTopology(loaded, {
-      mode, ...(proxyMode ? { proxyMode } : {}), nodeAddressBase: o.nodeAddressBase, speed: o.speed, hooks: progress.hooks,
+      mode, ...(proxyMode ? { proxyMode } : {}), ...realAddressOverrides(o), speed: o.speed, hooks: progress.hooks,
     });
     progress.finish(r);
     runs.push(r);

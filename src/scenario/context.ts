@@ -27,6 +27,8 @@ export interface ScenarioCluster {
   readiness(): Promise<Readiness>;
   stopNode(name: string): Promise<unknown>;
   startNode(name: string): Promise<unknown>;
+  /** Where a real client reaches a node's NodePort (see Cluster.realEndpoint). */
+  realEndpoint(node: string, nodePort: number): { address: string; port: number } | undefined;
 }
 
 export interface BackgroundStep {

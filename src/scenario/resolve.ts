@@ -28,8 +28,12 @@ export interface PortPlace extends Place {
   port: number;
   /** The Service the traffic is addressed to, when there is one (ClusterIP, NodePort or its DNS name). */
   service?: { namespace: string; name: string };
-  /** nodeport from external: the node's real address on this machine. */
-  realAddress?: string;
+  /**
+   * nodeport: where a real client on this machine reaches it (the node's real address, and the
+   * NodePort itself or, with distinct ports, the real port standing for it); undefined when nothing
+   * listens for it there.
+   */
+  real?: { address: string; port: number };
 }
 
 export function info(p: Place): PlaceInfo {
@@ -154,8 +158,11 @@ export class Resolver {
         if (node === undefined) throw new KemuError('ERR_SCENARIO_TARGET', `${text}: no node named ${t.node}`);
         const n = this.c.network.node(t.node);
         const service = await this.serviceByNodePort(t.port);
+        // Before the edge listens (or for a port no Service has) the client is refused, as it would be.
+        const real = this.c.realEndpoint(t.node, t.port) ?? (this.c.config.distinctPorts ? undefined : { address: node.realAddress, port: t.port });
         return {
-          target: text, ip: node.address, node: t.node, subnet: n.eth0.subnet.name, ns: n.ns, port: t.port, realAddress: node.realAddress,
+          target: text, ip: node.address, node: t.node, subnet: n.eth0.subnet.name, ns: n.ns, port: t.port,
+          ...(real ? { real } : {}),
           ...(service ? { service } : {}),
         };
       }

@@ -7,7 +7,7 @@
  * cluster's own notices, so a mode that becomes built is reported as such with no change here.
  */
 import { Cluster } from '../lab/cluster.js';
-import { fromTopology } from '../lab/from-topology.js';
+import { type RealAddressOverrides, fromTopology, realAddressOverrides } from '../lab/from-topology.js';
 import type { ScenarioStep } from '../topology/scenario-types.js';
 import type { KubeProxyMode, LoadedTopology } from '../topology/types.js';
 import { RealClock } from '../util/clock.js';
@@ -19,10 +19,9 @@ import { type CniMode, modeOf, withModes } from './modes.js';
 import { type RunnerHooks, runScenario } from './runner.js';
 import type { RunResult, StepResult } from './types.js';
 
-export interface RunOptions {
+export interface RunOptions extends RealAddressOverrides {
   mode?: CniMode;
   proxyMode?: KubeProxyMode;
-  nodeAddressBase?: string;
   speed?: number;
   /** Where the cluster's own phases and warnings go (kemu run shows them; compare keeps them quiet). */
   clusterProgress?: Progress;
@@ -61,7 +60,7 @@ export async function runTopology(loaded: LoadedTopology, opts: RunOptions = {})
   const l = withModes(loaded, opts.mode, opts.proxyMode);
   const t = l.topology;
   const warnings: string[] = [];
-  const config = fromTopology(l, { apiPort: 0, speed: opts.speed, nodeAddressBase: opts.nodeAddressBase });
+  const config = fromTopology(l, { apiPort: 0, speed: opts.speed, ...realAddressOverrides(opts) });
   const cluster = new Cluster(config, new RealClock(), collecting(opts.clusterProgress, warnings), { readyTimeoutMs: opts.readyTimeoutMs ?? 30_000 });
   const clock = cluster.network.clock;
   const started = clock.now();

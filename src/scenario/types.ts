@@ -118,7 +118,8 @@ export interface HttpRequestRecord {
 export interface HttpData {
   kind: 'http';
   from: PlaceInfo | { target: 'external'; ip: string; node: null; subnet: null };
-  to: PlaceInfo & { port: number };
+  /** From external: `ip` is the node's real address and `realPort` the real port for `port` (they differ with distinct ports). */
+  to: PlaceInfo & { port: number; realPort?: number };
   requests: number;
   succeeded: number;
   latencyMs: LatencySummary | null;

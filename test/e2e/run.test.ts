@@ -63,6 +63,15 @@ describe('kemu run (real process)', function () {
     expect(r.stderr.trim().split('\n').map((l) => JSON.parse(l).event)).to.include.members(['run-start', 'step-done', 'run-done']);
   });
 
+  it('--distinct-ports: the external request reaches w1\'s NodePort on 127.0.0.1 at w1\'s own real port', async () => {
+    const r = await kemuRun('distinct.yaml', topology('    - {step: assert, of: nodeport, successRate: 100%}'), '--json', '--distinct-ports');
+    expect(r.code, r.stderr).to.equal(0);
+    const nodeport = JSON.parse(r.stdout).steps[2].data;
+    expect(nodeport.succeeded).to.equal(3);
+    expect(nodeport.to).to.include({ ip: '127.0.0.1', port: 30080, node: 'w1' });
+    expect(nodeport.to.realPort).to.be.a('number').and.not.equal(30080);
+  });
+
   it('exits 1 when an assert fails, and says which in the table', async () => {
     const r = await kemuRun('fail.yaml', topology('    - {step: assert, of: to-pod, latencyUnder: 1ns}'));
     expect(r.code).to.equal(1);

@@ -114,9 +114,9 @@ describe('Service acceptance in a running cluster (sig-network e2e behaviours)',
       const offset = Number(ip.split('.')[3]);
       expect(lbs['default/web-lb']).to.deep.equal({
         service: 'default/web-lb', ingressIP: ip, address: lbBase.replace(/\.0$/, `.${offset}`),
-        ports: [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'UDP' }],
+        ports: [{ port: 80, servicePort: 80, protocol: 'TCP' }, { port: 81, servicePort: 81, protocol: 'UDP' }],
       });
-      expect(lbs['default/local-lb']!.ports).to.deep.equal([{ port: 80, protocol: 'TCP' }]);
+      expect(lbs['default/local-lb']!.ports).to.deep.equal([{ port: 80, servicePort: 80, protocol: 'TCP' }]);
     });
 
     it('TCP and UDP: a real client reaches every pod; connections go round robin to the workers (not the excluded control plane)', async () => {

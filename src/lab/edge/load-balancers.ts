@@ -7,6 +7,8 @@
  * kube-proxy health check says 200) — and enters the emulation at that node's eth0 still addressed
  * to INGRESS_IP:PORT (lb-path.ts); kube-proxy's rules for the LB IP do the rest. No eligible node:
  * TCP connections are reset and datagrams dropped, as a load balancer without healthy backends does.
+ * With `distinctPorts` every ingress IP's real address is the shared one and each service port a free
+ * real port (list() maps them).
  *
  * Health is read from each node's kube-proxy health server directly rather than probed over the
  * emulated network: the answer is the one a probe would get, with no probe traffic, no probe timers
@@ -33,6 +35,8 @@ export interface LoadBalancerEdgeOptions {
   pool: string | undefined;
   /** Real address of the pool's network address (ingress IPs map to base + offset). */
   addressBase: string;
+  /** Every ingress IP on this one real address, each service port on a free real port. */
+  sharedAddress?: string;
   clock: Clock;
   /** How long a UDP client mapping lives without traffic (the conntrack UDP stream timeout). */
   udpIdleMs: number;
@@ -47,18 +51,22 @@ export interface LoadBalancerInfo {
   ingressIP: string;
   /** The real address of this machine that stands for the ingress IP. */
   address: string;
-  ports: Array<{ port: number; protocol: 'TCP' | 'UDP' }>;
+  /** `port`: where a real client connects; `servicePort`: the Service's port it stands for. */
+  ports: Array<{ port: number; servicePort: number; protocol: 'TCP' | 'UDP' }>;
 }
 
 interface Wanted {
   service: string;
   ingressIP: string;
   address: string;
+  /** The Service's port (on the ingress IP inside the emulation). */
   port: number;
   protocol: 'TCP' | 'UDP';
 }
 
 interface Listener extends Wanted {
+  /** The real port bound: `port`, or a free one with a shared address. */
+  realPort: number;
   close(): Promise<void>;
 }
 
@@ -99,7 +107,7 @@ export class LoadBalancerEdge {
     for (const l of this.listeners.values()) {
       let info = bySvc.get(l.service);
       if (info === undefined) bySvc.set(l.service, (info = { service: l.service, ingressIP: l.ingressIP, address: l.address, ports: [] }));
-      info.ports.push({ port: l.port, protocol: l.protocol });
+      info.ports.push({ port: l.realPort, servicePort: l.port, protocol: l.protocol });
     }
     return [...bySvc.values()];
   }
@@ -123,7 +131,7 @@ export class LoadBalancerEdge {
     for (const svc of this.o.services.list()) {
       const ingressIP = ingressIPOf(svc);
       if (ingressIP === undefined) continue;
-      const address = lbRealAddress(ingressIP, this.o.pool, this.o.addressBase);
+      const address = this.o.sharedAddress ?? lbRealAddress(ingressIP, this.o.pool, this.o.addressBase);
       const service = objectKey(svc);
       if (address === undefined) {
         this.o.onError(new Error(`${service}: ingress IP ${ingressIP} has no real address (pool ${this.o.pool}, base ${this.o.addressBase})`));
@@ -132,7 +140,7 @@ export class LoadBalancerEdge {
       for (const p of svc.spec.ports ?? []) {
         const protocol = p.protocol ?? 'TCP';
         if (protocol !== 'TCP' && protocol !== 'UDP') continue; // SCTP: no real listener for it
-        out.set(`${protocol}/${address}:${p.port}`, { service, ingressIP, address, port: p.port, protocol });
+        out.set(`${protocol}/${ingressIP}:${p.port}`, { service, ingressIP, address, port: p.port, protocol });
       }
     }
     return out;
@@ -160,7 +168,7 @@ export class LoadBalancerEdge {
   }
 
   private async listenTcp(w: Wanted): Promise<Listener> {
-    const l = await listenRealTcp(w.address, w.port, (real) => {
+    const l = await listenRealTcp(w.address, this.realPort(w), (real) => {
       const node = this.chooseNode(w.service);
       if (node === undefined) {
         this.refused++;
@@ -169,11 +177,16 @@ export class LoadBalancerEdge {
       }
       this.paths.spliceTcp(real, node, w.ingressIP, w.port, this.o.onError);
     }, this.o.onError);
-    return { ...w, close: l.close };
+    return { ...w, realPort: l.port, close: l.close };
+  }
+
+  /** The Service's own port on the ingress IP's real address; a free one when the address is shared. */
+  private realPort(w: Wanted): number {
+    return this.o.sharedAddress === undefined ? w.port : 0;
   }
 
   private async listenUdp(w: Wanted): Promise<Listener> {
-    const l = await listenRealUdp(w.address, w.port, {
+    const l = await listenRealUdp(w.address, this.realPort(w), {
       clock: this.o.clock,
       idleMs: this.o.udpIdleMs,
       onError: this.o.onError,
@@ -188,6 +201,6 @@ export class LoadBalancerEdge {
       },
       forward: (flow, payload) => flow.socket.send(w.ingressIP, w.port, payload),
     });
-    return { ...w, close: l.close };
+    return { ...w, realPort: l.port, close: l.close };
   }
 }

@@ -8,6 +8,8 @@
  * LoadBalancer Service's healthCheckNodePort (externalTrafficPolicy: Local) is carried the same way
  * (TCP) to the node's kube-proxy health server, so `curl 127.0.1.2:HCPORT` shows what a cloud load
  * balancer's probe of that node gets; and so is kube-proxy's own healthz port, 10256, on every node.
+ * With `distinctPorts` (the default where only 127.0.0.1 can be bound) every node's address is the
+ * same and each listener takes a free port instead: list() says which real port is which node's port.
  */
 import type { Informer } from '../../api/client/informer.js';
 import type { Service } from '../../api/types.js';
@@ -35,13 +37,18 @@ export interface NodePortEdgeOptions {
   clock: Clock;
   /** How long a UDP client mapping lives without traffic (the conntrack UDP stream timeout). */
   udpIdleMs: number;
+  /** Nodes share one real address: every listener binds a free port (see ListenerInfo.nodePort). */
+  distinctPorts?: boolean;
   onError: (err: Error) => void;
 }
 
 export interface ListenerInfo {
   node: string;
+  /** Where a real client connects: the node's real address and port. */
   address: string;
   port: number;
+  /** The port on the node inside the emulation (the NodePort); `port` too unless distinctPorts. */
+  nodePort: number;
   protocol: 'TCP' | 'UDP';
   /** A healthCheckNodePort (kube-proxy's health server answers), not a Service's NodePort. */
   healthCheck?: true;
@@ -94,8 +101,8 @@ export class NodePortEdge {
   }
 
   list(): ListenerInfo[] {
-    return [...this.listeners.values()].map(({ node, address, port, protocol, healthCheck, proxyHealthz }) =>
-      ({ node, address, port, protocol, ...(healthCheck ? { healthCheck } : {}), ...(proxyHealthz ? { proxyHealthz } : {}) }));
+    return [...this.listeners.values()].map(({ node, address, port, nodePort, protocol, healthCheck, proxyHealthz }) =>
+      ({ node, address, port, nodePort, protocol, ...(healthCheck ? { healthCheck } : {}), ...(proxyHealthz ? { proxyHealthz } : {}) }));
   }
 
   /** Opens what Services ask for and closes what they no longer do; serialized, level-triggered. */
@@ -114,7 +121,7 @@ export class NodePortEdge {
       if (hc !== undefined) healthChecks.add(`TCP/${hc}`);
     }
     for (const [key, l] of this.listeners) {
-      if (!wanted.has(`${l.protocol}/${l.port}`)) {
+      if (!wanted.has(`${l.protocol}/${l.nodePort}`)) {
         this.listeners.delete(key);
         await l.close();
       }
@@ -143,16 +150,21 @@ export class NodePortEdge {
     }
   }
 
+  /** The real port standing for a node's port: itself, or a free one (0) with distinct ports. */
+  private realPort(port: number): number {
+    return this.opts.distinctPorts ? 0 : port;
+  }
+
   private async listenTcp(node: EdgeNode, port: number): Promise<Listener> {
     // The splice stands in for a forwarder: what arrives leaves at once, in either direction (no Nagle).
     const target = { network: this.opts.network, node: node.name, ip: node.internalIP, port, noDelay: true };
-    const l = await listenRealTcp(node.realAddress, port, (real) => void spliceIntoEmulation(real, target, this.opts.onError), this.opts.onError);
-    return { node: node.name, address: node.realAddress, port, protocol: 'TCP', close: l.close };
+    const l = await listenRealTcp(node.realAddress, this.realPort(port), (real) => void spliceIntoEmulation(real, target, this.opts.onError), this.opts.onError);
+    return { node: node.name, address: node.realAddress, port: l.port, nodePort: port, protocol: 'TCP', close: l.close };
   }
 
   private async listenUdp(node: EdgeNode, port: number): Promise<Listener> {
     const edge = this.opts.network.edgeOf(node.name).ns;
-    const l = await listenRealUdp(node.realAddress, port, {
+    const l = await listenRealUdp(node.realAddress, this.realPort(port), {
       clock: this.opts.clock,
       idleMs: this.opts.udpIdleMs,
       onError: this.opts.onError,
@@ -169,7 +181,7 @@ export class NodePortEdge {
       },
       forward: (flow, payload) => flow.socket.send(node.internalIP, port, payload),
     });
-    return { node: node.name, address: node.realAddress, port, protocol: 'UDP', close: l.close };
+    return { node: node.name, address: node.realAddress, port: l.port, nodePort: port, protocol: 'UDP', close: l.close };
   }
 
 }

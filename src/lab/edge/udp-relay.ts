@@ -25,6 +25,8 @@ export interface UdpRelayOptions {
 }
 
 export interface RealUdpListener {
+  /** The bound port (the asked one, or the free one picked for 0). */
+  port: number;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function listenRealUdp(address: string, port: number, o: UdpRelayOptions)
       real.off('error', reject);
       real.on('error', (err) => o.onError(err));
       resolve({
+        port: real.address().port,
         close: () => new Promise<void>((done) => {
           for (const key of [...sessions.keys()]) expire(key);
           real.close(() => done());

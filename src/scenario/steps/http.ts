@@ -46,7 +46,7 @@ export async function runHttp(ctx: ScenarioContext, step: HttpStep, live: HttpLi
   const data: HttpData = {
     kind: 'http',
     from: from ? info(from) : { target: 'external', ip: '127.0.0.1', node: null, subnet: null },
-    to: { ...info(to), port: to.port, ...(external && to.realAddress ? { ip: to.realAddress } : {}) },
+    to: { ...info(to), port: to.port, ...(external && to.real ? { ip: to.real.address, realPort: to.real.port } : {}) },
     requests: log.length, succeeded: ok.length,
     latencyMs: summarize(ok.map((r) => r.endMs - r.startMs)),
     spread: expected === null ? null : spreadOf(expected, ok.map((r) => r.answer)),
@@ -72,6 +72,8 @@ async function emulatedGet(from: SourcePlace, to: PortPlace, step: HttpStep): Pr
 
 /** A real request from this machine to the node's real address (NodePort listener). */
 function externalGet(ctx: ScenarioContext, to: PortPlace, step: HttpStep): Promise<Outcome> {
+  const real = to.real;
+  if (real === undefined) return Promise.resolve({ ok: false, status: null, answer: `curl: (7) nothing listens for ${to.target} on this machine` });
   return new Promise((resolve) => {
     let settled = false;
     const finish = (o: Outcome): void => {
@@ -80,7 +82,7 @@ function externalGet(ctx: ScenarioContext, to: PortPlace, step: HttpStep): Promi
       timer.cancel();
       resolve(o);
     };
-    const req = request({ host: to.realAddress, port: to.port, path: step.path, agent: false, headers: { 'User-Agent': 'kemu-run' } }, (res) => {
+    const req = request({ host: real.address, port: real.port, path: step.path, agent: false, headers: { 'User-Agent': 'kemu-run' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body.length < 4096 ? (body += d) : undefined));
