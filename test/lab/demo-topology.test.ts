@@ -2,7 +2,7 @@
  * topologies/demo.yaml, the quick start, as `kemu up` runs it (in-process, random real addresses):
  * its web Service answers real clients on a node's NodePort and on its LoadBalancer ingress IP.
  */
-import { get } from 'node:http';
+import { realGet } from '../support/net.js';
 import { expect } from 'chai';
 import { Cluster } from '../../src/lab/cluster.js';
 import { fromTopology } from '../../src/lab/from-topology.js';
@@ -10,16 +10,6 @@ import { loadTopologyFile } from '../../src/topology/load.js';
 import { RealClock } from '../../src/util/clock.js';
 import type { Pod } from '../../src/api/types.js';
 import { randomNodeAddressBase } from '../support/kemu-process.js';
-
-function realGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(url, { agent: false }, (res) => {
-      let b = '';
-      res.on('data', (c) => (b += c));
-      res.on('end', () => resolve(b));
-    }).on('error', reject).setTimeout(5000, function (this: { destroy(e: Error): void }) { this.destroy(new Error('timeout')); });
-  });
-}
 
 describe('topologies/demo.yaml running', function () {
   this.timeout(30_000);
@@ -38,10 +28,10 @@ describe('topologies/demo.yaml running', function () {
     const names = (await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items.map((p) => p.metadata.name!);
     const status = await cluster.status();
     const w1 = status.nodes.find((n) => n.name === 'worker-1')!;
-    expect(names).to.include(await realGet(`http://${w1.address}:30080/hostname`));
+    expect(names).to.include((await realGet(`http://${w1.address}:30080/hostname`)).body);
     const [lb] = status.loadBalancers;
     expect(lb).to.deep.include({ service: 'default/web', ingressIP: '172.18.255.1' });
     expect(lb!.address).to.match(/^127\.\d+\.\d+\.1$/);
-    for (let i = 0; i < 3; i++) expect(names).to.include(await realGet(`http://${lb!.address}/hostname`));
+    for (let i = 0; i < 3; i++) expect(names).to.include((await realGet(`http://${lb!.address}/hostname`)).body);
   });
 });

@@ -5,8 +5,7 @@
  * a node's real port must enter the emulation at that node — the ETP=Local Service and the source
  * address netexec sees tell which node it was.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { get } from 'node:http';
+import type { Socket } from 'node:dgram';
 import { expect } from 'chai';
 import type { Service } from '../../src/api/types.js';
 import type { Cluster } from '../../src/lab/cluster.js';
@@ -15,6 +14,11 @@ import { loadTopologyText } from '../../src/topology/load.js';
 import { clusterFromText, endpointRules } from '../support/cluster.js';
 import { netexecDeployment, serviceManifest, topologyHeader } from '../support/manifests.js';
 import { until } from '../support/wait.js';
+import { realGet as httpGet, udpExchange } from '../support/net.js';
+
+/** One netexec UDP command to 127.0.0.1:port and its answer, or undefined after `waitMs`. */
+const ask = (command: string, port: number, sockets: Socket[], waitMs = 3000): Promise<string | undefined> =>
+  udpExchange(command, '127.0.0.1', port, sockets, { waitMs });
 
 const TOPOLOGY = topologyHeader('dp', { nodes: ['cp', 'w1'], networking: '{loadBalancerPool: 172.20.255.0/24}', speed: 10 })
   + netexecDeployment('echo', 2, { node: 'w1' })
@@ -23,32 +27,6 @@ const TOPOLOGY = topologyHeader('dp', { nodes: ['cp', 'w1'], networking: '{loadB
   + serviceManifest('echo-local', '[{port: 81, targetPort: udp, nodePort: 30054, protocol: UDP}]', { type: 'NodePort', app: 'echo', spec: ['externalTrafficPolicy: Local'] })
   + serviceManifest('echo-lb', '[{port: 8080, targetPort: http}]', { type: 'LoadBalancer', app: 'echo' });
 
-/** One netexec UDP command to 127.0.0.1:port and its answer, or undefined after `waitMs`. */
-async function ask(command: string, port: number, sockets: Socket[], waitMs = 3000): Promise<string | undefined> {
-  const s = createSocket('udp4');
-  sockets.push(s);
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), waitMs);
-    s.once('message', (msg) => {
-      clearTimeout(timer);
-      resolve(msg.toString());
-    });
-    s.send(command, port, '127.0.0.1');
-  });
-}
-
-function httpGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-  });
-}
 
 describe('distinct ports: every node on 127.0.0.1, a real port per node and port', function () {
   this.timeout(30_000);

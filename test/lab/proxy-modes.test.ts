@@ -5,7 +5,7 @@
  * (KUBE-SVC chains, IPVS virtual servers, userspace portals). Every mode serves the health check of
  * an externalTrafficPolicy: Local LoadBalancer and takes traffic for its ingress IP from a real client.
  */
-import { get } from 'node:http';
+import { realGet } from '../support/net.js';
 import { expect } from 'chai';
 import type { Cluster } from '../../src/lab/cluster.js';
 import type { Pod, Service } from '../../src/api/types.js';
@@ -19,20 +19,6 @@ const topology = (mode: string): string =>
   + netexecDeployment('web', 3)
   + serviceManifest('web', '[{name: http, port: 80, targetPort: http, nodePort: 30080}, {name: udp, port: 81, targetPort: udp, protocol: UDP}]', { type: 'NodePort' })
   + serviceManifest('web-lb', '[{name: http, port: 80, targetPort: http}]', { type: 'LoadBalancer', app: 'web', spec: ['externalTrafficPolicy: Local'] });
-
-function realGet(url: string): Promise<string> {
-  return realRequest(url).then((r) => r.body);
-}
-
-function realRequest(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(url, { agent: false }, (res) => {
-      let b = '';
-      res.on('data', (c) => (b += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-    }).on('error', reject).setTimeout(5000, function (this: { destroy(e: Error): void }) { this.destroy(new Error('timeout')); });
-  });
-}
 
 for (const mode of ['iptables', 'ipvs', 'userspace']) {
   describe(`kube-proxy ${mode} mode in a running cluster`, function () {
@@ -87,7 +73,7 @@ for (const mode of ['iptables', 'ipvs', 'userspace']) {
 
     it('a real client reaches the NodePort on a node\'s real address', async () => {
       const w2 = (await cluster.status()).nodes.find((n) => n.name === 'w2')!;
-      expect(names).to.include(await realGet(`http://${w2.address}:30080/hostname`));
+      expect(names).to.include((await realGet(`http://${w2.address}:30080/hostname`)).body);
     });
 
     it('serves the health check of an ETP=Local LoadBalancer on every node: 200 where a pod runs, 503 elsewhere', async () => {
@@ -95,7 +81,7 @@ for (const mode of ['iptables', 'ipvs', 'userspace']) {
       const hosting = new Set((await cluster.client.list<Pod>('pods', { namespace: 'default', labelSelector: 'app=web' })).items.map((p) => p.spec.nodeName));
       const status = await cluster.status();
       for (const n of status.nodes) {
-        const r = await realRequest(`http://${n.address}:${lb.spec.healthCheckNodePort}/`);
+        const r = await realGet(`http://${n.address}:${lb.spec.healthCheckNodePort}/`);
         expect(r.status, n.name).to.equal(hosting.has(n.name) ? 200 : 503);
         expect(JSON.parse(r.body).service, n.name).to.deep.equal({ namespace: 'default', name: 'web-lb' });
       }
@@ -104,7 +90,7 @@ for (const mode of ['iptables', 'ipvs', 'userspace']) {
     it('takes a real client\'s connections to the LoadBalancer ingress IP (only healthy nodes get them)', async () => {
       const lb = (await cluster.status()).loadBalancers.find((l) => l.service === 'default/web-lb')!;
       expect(lb.ingressIP).to.match(/^172\.20\.255\.\d+$/);
-      for (let i = 0; i < 4; i++) expect(names).to.include(await realGet(`http://${lb.address}/hostname`));
+      for (let i = 0; i < 4; i++) expect(names).to.include((await realGet(`http://${lb.address}/hostname`)).body);
     });
   });
 }

@@ -6,7 +6,7 @@
  * health checks, and LoadBalancer ingress IPs reached by real clients.
  */
 import { type Socket, createSocket } from 'node:dgram';
-import { get } from 'node:http';
+import { realGet, udpExchange } from '../support/net.js';
 import { connect } from 'node:net';
 import { expect } from 'chai';
 import type { Cluster } from '../../src/lab/cluster.js';
@@ -28,19 +28,6 @@ const TOPOLOGY = topologyHeader('acceptance', { networking: '{loadBalancerPool: 
   + service('shrink', '[{port: 80, targetPort: http}]');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A real HTTP GET (a new connection each time) from `localAddress`. */
-function realGet(url: string, opts: { localAddress?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent: false, localAddress: opts.localAddress ?? '127.0.0.1' }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(opts.timeoutMs ?? 5000, () => req.destroy(new Error('timeout')));
-  });
-}
 
 describe('Service acceptance in a running cluster (sig-network e2e behaviours)', function () {
   this.timeout(30_000);
@@ -128,15 +115,7 @@ describe('Service acceptance in a running cluster (sig-network e2e behaviours)',
       expect(lbConns('w1', lb.ingressIP)).to.be.greaterThan(0);
       expect(lbConns('w2', lb.ingressIP)).to.be.greaterThan(0);
       expect(lbConns('cp', lb.ingressIP)).to.equal(0);
-      const s = createSocket('udp4');
-      real.push(s);
-      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-      const answer = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no UDP answer')), 3000);
-        s.once('message', (m) => (clearTimeout(timer), resolve(m.toString())));
-        s.send('hostname', 81, lb.address);
-      });
-      expect(names).to.include(answer);
+      expect(names).to.include(await udpExchange('hostname', lb.address, 81, real));
     });
 
     it('pins each open connection to its node with an `ip rule` in the gateway (kemu node show gateway rules), gone when it closes', async () => {
