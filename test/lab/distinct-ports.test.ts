@@ -27,7 +27,6 @@ const TOPOLOGY = topologyHeader('dp', { nodes: ['cp', 'w1'], networking: '{loadB
   + serviceManifest('echo-local', '[{port: 81, targetPort: udp, nodePort: 30054, protocol: UDP}]', { type: 'NodePort', app: 'echo', spec: ['externalTrafficPolicy: Local'] })
   + serviceManifest('echo-lb', '[{port: 8080, targetPort: http}]', { type: 'LoadBalancer', app: 'echo' });
 
-
 describe('distinct ports: every node on 127.0.0.1, a real port per node and port', function () {
   this.timeout(30_000);
   let cluster: Cluster;

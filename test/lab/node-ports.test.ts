@@ -25,7 +25,6 @@ const TOPOLOGY = topologyHeader('np', { nodes: ['cp', 'w1'], speed: 10 }) + nete
     { type: 'NodePort' })
   + serviceManifest('echo-local', '[{port: 81, targetPort: udp, nodePort: 30054, protocol: UDP}]', { type: 'NodePort', app: 'echo', spec: ['externalTrafficPolicy: Local'] });
 
-
 describe('NodePorts on the nodes\' real addresses (netexec pods)', function () {
   this.timeout(30_000);
   let cluster: Cluster;
