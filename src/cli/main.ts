@@ -33,13 +33,13 @@ export async function run(argv: string[]): Promise<number> {
   withRealAddressOptions(program
     .command('up')
     .description('run a topology until interrupted (Ctrl-C); writes a kubeconfig for kubectl')
-    .argument('<file>', 'topology file (YAML: a kind: Topology document and Kubernetes manifests)'))
+    .argument('<file>', 'topology file (YAML: a kind: Topology document and Kubernetes manifests)')
     .option('--api-port <port>', 'API server port on 127.0.0.1 (0 = any free port)', parsePort)
     .option('--kubeconfig <path>', 'where to write the kubeconfig', '.kemu/kubeconfig')
     .option('--status-file <path>', 'write cluster status as JSON here once ready')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
     .option('--bgp-port <port>', 'calico: real BGP port on every node address, for gobgpd & co (0 = a free port each; default 179)', parsePort)
-    .option('--json', 'log JSON lines on stderr instead of a progress display')
+    .option('--json', 'log JSON lines on stderr instead of a progress display'))
     .addHelpText(
       'after',
       '\nEvery node has an address on this machine (127.0.1.1, 127.0.1.2, ... in file order); a Service\n' +
@@ -117,12 +117,12 @@ export async function run(argv: string[]): Promise<number> {
   withRealAddressOptions(program
     .command('run')
     .description('bring a topology up, run its scenario (spec.scenario) with progress, print results, tear down; exit 1 if an assert failed')
-    .argument('<file>', 'topology file with a scenario'))
+    .argument('<file>', 'topology file with a scenario')
     .option('--mode <mode>', 'run in this CNI mode instead of the file\'s (flannel-udp, flannel-vxlan, flannel-host-gw, calico-bgp, calico-ipip, calico-vxlan, calico-cross-subnet)')
     .option('--proxy-mode <mode>', 'kube-proxy mode instead of the file\'s (iptables, ipvs, userspace)')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
     .option('--verbose', 'show the cluster\'s start-up phases too')
-    .option('--json', 'print the results as JSON on stdout (progress as JSON lines on stderr)')
+    .option('--json', 'print the results as JSON on stdout (progress as JSON lines on stderr)'))
     .addHelpText('after', '\nExamples:\n  kemu run topologies/compare-two-racks.yaml\n  kemu run topologies/compare-two-racks.yaml --mode flannel-host-gw --json')
     .action(async (file: string, opts) => {
       exitCode = await runCommand(file, opts);
@@ -131,12 +131,12 @@ export async function run(argv: string[]): Promise<number> {
   withRealAddressOptions(program
     .command('compare')
     .description('run a topology\'s scenario once per CNI (and proxy) mode and compare what each costs and where each breaks')
-    .argument('<file>', 'topology file with a scenario'))
+    .argument('<file>', 'topology file with a scenario')
     .option('--modes <list>', 'comma-separated CNI modes (default: the seven flannel and calico modes)')
     .option('--proxy-modes <list>', 'comma-separated kube-proxy modes to cross with the CNI modes (iptables, ipvs, userspace)')
     .option('--html <file>', 'also write a self-contained HTML report with charts')
     .option('--speed <x>', 'run Kubernetes timers x times faster (overrides timing.speed)', parseSpeed)
-    .option('--json', 'print the report as JSON on stdout')
+    .option('--json', 'print the report as JSON on stdout'))
     .addHelpText('after', '\nExample:\n  kemu compare topologies/compare-two-racks.yaml --html report.html\n' +
       '  kemu compare topologies/compare-two-racks.yaml --modes flannel-vxlan,flannel-host-gw --proxy-modes iptables,ipvs')
     .action(async (file: string, opts) => {
