@@ -12,7 +12,7 @@ import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { renderCompareTable } from '../report/table.js';
 import { type CniMode, DEFAULT_COMPARE_MODES, parseModes, parseProxyModes } from '../scenario/modes.js';
-import { formatDiagnostic, loadTopologyFile } from '../topology/load.js';
+import { loadTopologyOrReport } from './load-topology.js';
 import type { KubeProxyMode } from '../topology/types.js';
 import { defaultProgressMode } from '../util/progress.js';
 import { type RealAddressOverrides, realAddressOverrides } from '../lab/from-topology.js';
@@ -35,12 +35,9 @@ export async function compareCommand(file: string, opts: CompareCommandOptions, 
     stderr.write(`kemu compare: ${(err as Error).message}\n`);
     return 2;
   }
-  const loaded = await loadTopologyFile(file);
-  if (!loaded.ok) {
-    for (const d of loaded.diagnostics) stderr.write(formatDiagnostic(d) + '\n');
-    return 1;
-  }
-  const report = await compareModes(loaded.value, {
+  const loaded = await loadTopologyOrReport(file, stderr);
+  if (loaded === undefined) return 1;
+  const report = await compareModes(loaded, {
     modes, proxyModes, speed: opts.speed, ...realAddressOverrides(opts),
     progress: defaultProgressMode(Boolean(opts.json), stderr as NodeJS.WriteStream), out: stderr,
   });

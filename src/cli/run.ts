@@ -9,7 +9,7 @@ import { createRunProgress } from '../report/progress.js';
 import { renderRunTable } from '../report/table.js';
 import { type CniMode, parseModes, parseProxyModes } from '../scenario/modes.js';
 import { runSucceeded, runTopology } from '../scenario/run.js';
-import { formatDiagnostic, loadTopologyFile } from '../topology/load.js';
+import { loadTopologyOrReport } from './load-topology.js';
 import { type RealAddressOverrides, realAddressOverrides } from '../lab/from-topology.js';
 import { createProgress, defaultProgressMode } from '../util/progress.js';
 
@@ -32,17 +32,14 @@ export async function runCommand(file: string, opts: RunCommandOptions, stdout: 
     stderr.write(`kemu run: ${(err as Error).message}\n`);
     return 2;
   }
-  const loaded = await loadTopologyFile(file);
-  if (!loaded.ok) {
-    for (const d of loaded.diagnostics) stderr.write(formatDiagnostic(d) + '\n');
-    return 1;
-  }
+  const loaded = await loadTopologyOrReport(file, stderr);
+  if (loaded === undefined) return 1;
   const display = defaultProgressMode(Boolean(opts.json), stderr as NodeJS.WriteStream);
-  const steps = loaded.value.scenario?.length ?? 2;
-  const progress = createRunProgress(mode ?? loaded.value.topology.name, steps, display, stderr);
+  const steps = loaded.scenario?.length ?? 2;
+  const progress = createRunProgress(mode ?? loaded.topology.name, steps, display, stderr);
   const clusterProgress = createProgress(opts.verbose ? display : display === 'json' ? 'json' : 'silent', stderr);
   progress.starting('starting the cluster');
-  const result = await runTopology(loaded.value, {
+  const result = await runTopology(loaded, {
     ...(mode ? { mode } : {}), ...(proxyMode ? { proxyMode } : {}), speed: opts.speed, ...realAddressOverrides(opts),
     clusterProgress, hooks: progress.hooks,
   });

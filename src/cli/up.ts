@@ -1,6 +1,6 @@
 /** `kemu up FILE`: validate, start the cluster, write kubeconfig and status, run until a signal. */
 import { resolve } from 'node:path';
-import { loadTopologyFile, formatDiagnostic } from '../topology/load.js';
+import { loadTopologyOrReport } from './load-topology.js';
 import { Cluster, type ClusterStatus } from '../lab/cluster.js';
 import { type RealAddressOverrides, fromTopology, realAddressOverrides } from '../lab/from-topology.js';
 import { kubeconfigYaml, writeFileAtomic } from '../lab/kubeconfig.js';
@@ -19,12 +19,9 @@ export interface UpOptions extends RealAddressOverrides {
 
 export async function upCommand(file: string, opts: UpOptions): Promise<number> {
   const progress = createProgress(defaultProgressMode(Boolean(opts.json)));
-  const loaded = await loadTopologyFile(file);
-  if (!loaded.ok) {
-    for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-    return 1;
-  }
-  const config = fromTopology(loaded.value, { apiPort: opts.apiPort, speed: opts.speed, ...realAddressOverrides(opts), bgpPort: opts.bgpPort });
+  const loaded = await loadTopologyOrReport(file);
+  if (loaded === undefined) return 1;
+  const config = fromTopology(loaded, { apiPort: opts.apiPort, speed: opts.speed, ...realAddressOverrides(opts), bgpPort: opts.bgpPort });
   const cluster = new Cluster(config, new RealClock(), progress);
   const kubeconfig = resolve(opts.kubeconfig);
   let status: ClusterStatus | undefined;

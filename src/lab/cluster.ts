@@ -217,9 +217,10 @@ export class Cluster {
     phase?.done(`${this.config.nodes.length} registered`);
 
     phase = p?.phase('Node ports');
+    const edgeNodes = this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress }));
     this.edge = new NodePortEdge({
       network: this.network,
-      nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })),
+      nodes: edgeNodes,
       services: this.controlPlane.factory.informer<Service>('services'),
       clock: this.clock,
       udpIdleMs: this.config.timing.conntrackUDPTimeout,
@@ -230,7 +231,7 @@ export class Cluster {
     if (full) {
       this.lbEdge = new LoadBalancerEdge({
         network: this.network,
-        nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })),
+        nodes: edgeNodes,
         services: this.controlPlane.factory.informer<Service>('services'),
         nodeObjects: this.controlPlane.factory.informer<Node>('nodes'),
         pool: this.config.loadBalancerPool,
@@ -244,7 +245,7 @@ export class Cluster {
       await this.lbEdge.start();
     }
     if (this.config.topology.networking.cni.plugin === 'calico' && full) {
-      this.bgpEdge = new BgpEdge({ network: this.network, nodes: this.config.nodes.map((n) => ({ name: n.name, internalIP: n.address, realAddress: n.realAddress })), port: this.config.bgpPort ?? DEFAULT_BGP_EDGE_PORT, onError: (err) => p?.warn(`bgp edge: ${err.message}`) });
+      this.bgpEdge = new BgpEdge({ network: this.network, nodes: edgeNodes, port: this.config.bgpPort ?? DEFAULT_BGP_EDGE_PORT, onError: (err) => p?.warn(`bgp edge: ${err.message}`) });
       await this.bgpEdge.start();
     }
     phase?.done(this.config.distinctPorts
